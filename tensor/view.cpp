@@ -48,7 +48,7 @@ Shape infer_size(Shape sizes, int64_t numel, const Tensor& t) {
 bool compute_view_strides(const Shape& old_sizes, const Shape& old_strides, const Shape& new_sizes,
                           Shape& new_strides) {
   new_strides.assign(new_sizes.size(), 0);
-  if (shape_numel(old_sizes) == 0) {
+  if (shape_numel(old_sizes) <= 1) {  // empty or a single element: any layout works
     new_strides = contiguous_strides(new_sizes);
     return true;
   }
