@@ -1,2 +1,32 @@
+// handgrad: one program, one subcommand per job. `handgrad --help` lists them.
 #include <iostream>
-int main() { std::cout << "handgrad\n"; }
+#include <map>
+
+#include "apps/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"handgrad — self-supervised 3D hand pose estimation on a from-scratch C++ deep-learning stack"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show the help of every subcommand");
+  std::map<CLI::App*, hg::apps::Run> runs;
+  auto add = [&](auto adder) {
+    hg::apps::Run r = adder(app);
+    runs[app.get_subcommands({}).back()] = std::move(r);
+  };
+  add(hg::apps::add_gradcheck);
+  add(hg::apps::add_info);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::cerr << "handgrad: " << e.what() << " (see handgrad --help)\n";
+    return 2;
+  }
+  try {
+    for (auto* sub : app.get_subcommands()) return runs.at(sub)();
+  } catch (const std::exception& e) {
+    std::cerr << "handgrad: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
