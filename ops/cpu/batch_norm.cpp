@@ -1,0 +1,199 @@
+// CPU batch norm. The input is viewed as [N, C, S] (S = product of the spatial dims, 1 for [N, C]);
+// channel c owns the N strips x[n, c, 0:S]. Statistics: one thread per channel, two passes in
+// double (mean, then the sum of squared deviations), in a fixed order. Element-wise passes: one
+// thread per (n, c) strip.
+#include <cmath>
+
+#include "ops/cpu/norm_common.h"
+#include "ops/device_check.h"
+#include "ops/norm.h"
+#include "ops/pointwise.h"
+
+namespace hg::ops {
+namespace {
+
+using norm_detail::check_param;
+using norm_detail::grad_like;
+using norm_detail::param_or;
+
+struct Layout {
+  int64_t n = 0, c = 0, s = 0;
+  int64_t per_channel() const { return n * s; }  // M: values reduced per channel
+};
+
+Layout layout_of(const Tensor& x) {
+  if (x.dim() < 2)
+    throw std::invalid_argument("batch_norm: expected input of shape [N, C] or [N, C, d...], got " + x.shape_string());
+  Layout l;
+  l.n = x.size(0);
+  l.c = x.size(1);
+  l.s = 1;
+  for (int64_t d = 2; d < x.dim(); ++d) l.s *= x.size(d);
+  return l;
+}
+
+// Per-channel mean and biased variance of a contiguous [N, C, S] buffer.
+template <class T>
+void channel_stats(const T* x, const Layout& l, std::vector<double>& mean, std::vector<double>& var) {
+  const double m = static_cast<double>(l.per_channel());
+#pragma omp parallel for schedule(static) if (l.n * l.c * l.s > 32768 && l.c > 1)
+  for (int64_t c = 0; c < l.c; ++c) {
+    double sum = 0;
+    for (int64_t n = 0; n < l.n; ++n) {
+      const T* p = x + (n * l.c + c) * l.s;
+      for (int64_t i = 0; i < l.s; ++i) sum += static_cast<double>(p[i]);
+    }
+    const double mu = sum / m;
+    double ss = 0;
+    for (int64_t n = 0; n < l.n; ++n) {
+      const T* p = x + (n * l.c + c) * l.s;
+      for (int64_t i = 0; i < l.s; ++i) {
+        const double d = static_cast<double>(p[i]) - mu;
+        ss += d * d;
+      }
+    }
+    mean[c] = mu;
+    var[c] = ss / m;
+  }
+}
+
+// running = (1 - momentum) · running + momentum · batch, written into `running` in place.
+void update_running(const Tensor& running, const std::vector<double>& batch, double momentum) {
+  Tensor b = from_vector(batch, {static_cast<int64_t>(batch.size())}, DType::f64);
+  Tensor blended = add(mul(to_dtype(running, DType::f64), 1.0 - momentum), mul(b, momentum));
+  copy_(running, blended);
+}
+
+// y[n, c, :] = (x[n, c, :] − mean[c]) · scale[c] + shift[c]   (centred first: no cancellation in f32)
+template <class T>
+void affine_per_channel(const T* x, T* y, const Layout& l, const std::vector<double>& mean,
+                        const std::vector<double>& scale, const std::vector<double>& shift) {
+  using A = compute_t<T>;
+#pragma omp parallel for schedule(static) if (l.n * l.c * l.s > 32768)
+  for (int64_t nc = 0; nc < l.n * l.c; ++nc) {
+    const int64_t c = nc % l.c;
+    const A mu = static_cast<A>(mean[c]), a = static_cast<A>(scale[c]), b = static_cast<A>(shift[c]);
+    const T* p = x + nc * l.s;
+    T* q = y + nc * l.s;
+    for (int64_t i = 0; i < l.s; ++i) q[i] = static_cast<T>((static_cast<A>(p[i]) - mu) * a + b);
+  }
+}
+
+}  // namespace
+
+NormForward batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                       const Tensor& running_var, bool training, double momentum, double eps) {
+  const char* what = "batch_norm";
+  require_cpu(what, x);
+  check_floating(what, x);
+  const Layout l = layout_of(x);
+  const Shape pc{l.c};
+  check_param(what, "weight", weight, pc, x);
+  check_param(what, "bias", bias, pc, x);
+  check_param(what, "running_mean", running_mean, pc, x);
+  check_param(what, "running_var", running_var, pc, x);
+  if (running_mean.defined() != running_var.defined())
+    throw std::invalid_argument("batch_norm: running_mean and running_var must both be given or both be undefined");
+  if (!training && !running_mean.defined())
+    throw std::invalid_argument("batch_norm: inference mode (training=false) needs running_mean and running_var");
+  if (training && l.per_channel() <= 1)
+    throw std::invalid_argument("batch_norm: expected more than 1 value per channel when training, got input of shape " +
+                                x.shape_string());
+  if (!(eps >= 0)) throw std::invalid_argument("batch_norm: eps must be >= 0, got " + std::to_string(eps));
+
+  std::vector<double> mean(l.c), var(l.c), invstd(l.c);
+  Tensor xc = contiguous(x);
+  NormForward r;
+  r.out = Tensor::empty(x.sizes(), x.options());
+  dispatch_float(x.dtype(), what, [&]<class T>() {
+    const T* xp = xc.data<T>();
+    if (training) {
+      channel_stats(xp, l, mean, var);
+    } else {
+      mean = running_mean.to_vector<double>();
+      var = running_var.to_vector<double>();
+    }
+    for (int64_t c = 0; c < l.c; ++c) invstd[c] = 1.0 / std::sqrt(var[c] + eps);
+    // y = (x − mean) · (w·invstd) + b
+    const std::vector<double> w = param_or(weight, l.c, 1.0), b = param_or(bias, l.c, 0.0);
+    std::vector<double> scale(l.c);
+    for (int64_t c = 0; c < l.c; ++c) scale[c] = w[c] * invstd[c];
+    affine_per_channel(xp, r.out.data<T>(), l, mean, scale, b);
+  });
+
+  if (training && running_mean.defined()) {
+    const double m = static_cast<double>(l.per_channel());
+    std::vector<double> unbiased(l.c);
+    for (int64_t c = 0; c < l.c; ++c) unbiased[c] = var[c] * m / (m - 1.0);
+    update_running(running_mean, mean, momentum);
+    update_running(running_var, unbiased, momentum);
+  }
+  r.mean = from_vector(mean, pc, DType::f64);
+  r.invstd = from_vector(invstd, pc, DType::f64);
+  return r;
+}
+
+NormGrads batch_norm_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor& mean_t,
+                              const Tensor& invstd_t, bool training, NormNeeds needs) {
+  const char* what = "batch_norm_backward";
+  require_cpu(what, grad_out, x);
+  check_same_shape(what, grad_out, x);
+  const Layout l = layout_of(x);
+  const std::vector<double> mean = mean_t.to_vector<double>(), invstd = invstd_t.to_vector<double>();
+  const std::vector<double> w = param_or(weight, l.c, 1.0);
+  Tensor xc = contiguous(x), gc = contiguous(to_dtype(grad_out, x.dtype()));
+  std::vector<double> sum_g(l.c, 0.0), sum_gx(l.c, 0.0);  // Σ g and Σ g·(x − mean) per channel
+  NormGrads r;
+  dispatch_float(x.dtype(), what, [&]<class T>() {
+    using A = compute_t<T>;
+    const T* xp = xc.data<T>();
+    const T* gp = gc.data<T>();
+#pragma omp parallel for schedule(static) if (l.n * l.c * l.s > 32768 && l.c > 1)
+    for (int64_t c = 0; c < l.c; ++c) {
+      double sg = 0, sgx = 0;
+      for (int64_t n = 0; n < l.n; ++n) {
+        const int64_t base = (n * l.c + c) * l.s;
+        for (int64_t i = 0; i < l.s; ++i) {
+          const double g = static_cast<double>(gp[base + i]);
+          sg += g;
+          sgx += g * (static_cast<double>(xp[base + i]) - mean[c]);
+        }
+      }
+      sum_g[c] = sg;
+      sum_gx[c] = sgx;
+    }
+    if (!needs[0]) return;
+    // training:  dx = w·invstd·g − w·invstd·Σg/M − (x − mean)·w·invstd³·Σg(x − mean)/M
+    //          = g·k + (x − mean)·kx + k0 per channel;  inference: dx = g·w·invstd
+    const double m = static_cast<double>(l.per_channel());
+    std::vector<double> k(l.c), kx(l.c, 0.0), k0(l.c, 0.0);
+    for (int64_t c = 0; c < l.c; ++c) {
+      k[c] = w[c] * invstd[c];
+      if (training) {
+        kx[c] = -k[c] * invstd[c] * invstd[c] * sum_gx[c] / m;
+        k0[c] = -k[c] * sum_g[c] / m;
+      }
+    }
+    r.input = Tensor::empty(x.sizes(), x.options());
+    T* dx = r.input.data<T>();
+#pragma omp parallel for schedule(static) if (l.n * l.c * l.s > 32768)
+    for (int64_t nc = 0; nc < l.n * l.c; ++nc) {
+      const int64_t c = nc % l.c;
+      const A a = static_cast<A>(k[c]), bx = static_cast<A>(kx[c]), b0 = static_cast<A>(k0[c]);
+      const A mu = static_cast<A>(mean[c]);
+      const int64_t base = nc * l.s;
+      for (int64_t i = 0; i < l.s; ++i)
+        dx[base + i] =
+            static_cast<T>(static_cast<A>(gp[base + i]) * a + (static_cast<A>(xp[base + i]) - mu) * bx + b0);
+    }
+  });
+  if (needs[1]) {  // dw = Σ g·x̂ = invstd · Σ g·(x − mean)
+    std::vector<double> dw(l.c);
+    for (int64_t c = 0; c < l.c; ++c) dw[c] = sum_gx[c] * invstd[c];
+    r.weight = grad_like(dw, {l.c}, weight, x.dtype());
+  }
+  if (needs[2]) r.bias = from_vector(sum_g, {l.c}, x.dtype());  // db = Σ g
+  return r;
+}
+
+}  // namespace hg::ops
