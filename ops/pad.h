@@ -14,12 +14,16 @@
 
 #include "tensor/tensor.h"
 
-namespace hg::ops {
-
+// The mode enum lives in hg (not hg::ops) so that argument-dependent lookup of an unqualified
+// call such as pad(x, pads, PadMode::reflect) finds only the differentiable hg::pad.
+namespace hg {
 enum class PadMode { constant, reflect, replicate };
 // "constant" | "reflect" | "replicate"; throws std::invalid_argument naming the allowed values.
 PadMode parse_pad_mode(const std::string& name);
 const char* pad_mode_name(PadMode mode);
+}  // namespace hg
+
+namespace hg::ops {
 
 // x: 2-D to 4-D; pads: 2 or 4 non-negative values (4 needs at least 2 dims to pad).
 Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, PadMode mode = PadMode::constant, double value = 0.0);

@@ -18,8 +18,9 @@
 
 #include "tensor/tensor.h"
 
-namespace hg::ops {
-
+// The enums live in hg (not hg::ops) so that argument-dependent lookup of an unqualified call
+// such as grid_sample(x, grid, InterpolateMode::bilinear) finds only the differentiable hg version.
+namespace hg {
 enum class InterpolateMode { nearest, bilinear };
 enum class GridPadding { zeros, border };
 // "nearest" | "bilinear" and "zeros" | "border"; throw std::invalid_argument naming the allowed values.
@@ -27,6 +28,9 @@ InterpolateMode parse_interpolate_mode(const std::string& name);
 GridPadding parse_grid_padding(const std::string& name);
 const char* interpolate_mode_name(InterpolateMode mode);
 const char* grid_padding_name(GridPadding padding);
+}  // namespace hg
+
+namespace hg::ops {
 
 // x [N, C, H, W] -> [N, C, out_h, out_w]. scale_h/scale_w: the scale factors the caller asked for
 // (torch then uses 1/scale instead of in/out); 0 = none. align_corners must be false for nearest.

@@ -10,7 +10,7 @@
 #include "ops/sample.h"
 #include "tensor/view.h"
 
-namespace hg::ops {
+namespace hg {
 
 InterpolateMode parse_interpolate_mode(const std::string& name) {
   if (name == "nearest") return InterpolateMode::nearest;
@@ -21,6 +21,10 @@ InterpolateMode parse_interpolate_mode(const std::string& name) {
 const char* interpolate_mode_name(InterpolateMode mode) {
   return mode == InterpolateMode::nearest ? "nearest" : "bilinear";
 }
+
+}  // namespace hg
+
+namespace hg::ops {
 
 namespace {
 

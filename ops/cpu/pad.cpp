@@ -8,7 +8,7 @@
 #include "tensor/factory.h"
 #include "tensor/view.h"
 
-namespace hg::ops {
+namespace hg {
 
 PadMode parse_pad_mode(const std::string& name) {
   if (name == "constant") return PadMode::constant;
@@ -25,6 +25,10 @@ const char* pad_mode_name(PadMode mode) {
   }
   return "?";
 }
+
+}  // namespace hg
+
+namespace hg::ops {
 
 namespace {
 
