@@ -58,6 +58,7 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions opts) {
     const double d = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
     // Symmetric formula (as torch): the first half counts up from start, the second down from end.
     fill_indexed(t.data<double>(), steps, [=](int64_t i) {
+      if (steps == 1) return start;
       return i < steps / 2 ? start + d * static_cast<double>(i) : end - d * static_cast<double>(steps - 1 - i);
     });
   });
@@ -85,6 +86,7 @@ template Tensor from_vector(const std::vector<int64_t>&, const Shape&, TensorOpt
 template Tensor from_vector(const std::vector<uint8_t>&, const Shape&, TensorOptions);
 template Tensor from_vector(const std::vector<half>&, const Shape&, TensorOptions);
 template Tensor from_vector(const std::vector<bfloat16>&, const Shape&, TensorOptions);
+template Tensor from_vector(const std::vector<bool>&, const Shape&, TensorOptions);
 
 
 Tensor tensor(std::initializer_list<double> values, TensorOptions opts) {
@@ -143,14 +145,14 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, TensorOptions opts
   if (high <= low) throw std::invalid_argument("randint: high must be greater than low");
   Generator& gen = gen_or_default(g);
   const int64_t n = shape_numel(sizes);
-  const uint64_t range = static_cast<uint64_t>(high - low);
+  const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);  // no signed overflow
   const uint64_t base = gen.reserve((n + 1) / 2);
   return make_on_host(sizes, opts, DType::i64, [&](Tensor& t) {
     fill_indexed(t.data<int64_t>(), n, [&](int64_t i) {
       const auto b = gen.block(base + i / 2);
       const int w = 2 * static_cast<int>(i % 2);
       const uint64_t bits = (static_cast<uint64_t>(b[w]) << 32) | b[w + 1];
-      return low + static_cast<int64_t>(bits % range);  // bias below 2^-32 for ranges < 2^32
+      return static_cast<int64_t>(static_cast<uint64_t>(low) + bits % range);  // bias < 2^-32 for ranges < 2^32
     });
   });
 }
@@ -195,7 +197,8 @@ int64_t Generator::randint(int64_t lo, int64_t hi) {
   if (hi <= lo) throw std::invalid_argument("Generator::randint: empty range");
   const auto b = block(reserve(1));
   const uint64_t bits = (static_cast<uint64_t>(b[0]) << 32) | b[1];
-  return lo + static_cast<int64_t>(bits % static_cast<uint64_t>(hi - lo));
+  const uint64_t range = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+  return static_cast<int64_t>(static_cast<uint64_t>(lo) + bits % range);
 }
 
 Generator& default_generator() {

@@ -10,7 +10,6 @@
 #include <cstring>
 #include <functional>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "tensor/atomic_file.h"
 #include "tensor/safetensors_header.h"

@@ -1,7 +1,9 @@
 #include "tensor/tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <iomanip>
 #include <sstream>
 
@@ -13,7 +15,10 @@ Tensor Tensor::empty(const Shape& sizes, TensorOptions opts) {
   for (int64_t s : sizes)
     if (s < 0) throw std::invalid_argument("empty: negative size in " + shape_str(sizes));
   auto impl = std::make_shared<TensorImpl>();
-  const size_t nbytes = static_cast<size_t>(shape_numel(sizes)) * dtype_size(opts.dtype);
+  size_t nbytes = 0;
+  if (__builtin_mul_overflow(static_cast<size_t>(shape_numel(sizes)), dtype_size(opts.dtype), &nbytes))
+    throw std::invalid_argument("empty: " + shape_str(sizes) + " of " + dtype_name(opts.dtype) +
+                                " needs more bytes than size_t can count");
   impl->storage = Storage::allocate(nbytes, opts.device);
   impl->sizes = sizes;
   impl->strides = contiguous_strides(sizes);
@@ -97,10 +102,11 @@ std::string to_string(const Tensor& t, int64_t max_per_dim) {
     }
     os << "[";
     const int64_t n = c.size(dim);
+    const int64_t edge = std::max<int64_t>(1, max_per_dim / 2);  // items shown at each end when summarised
     for (int64_t i = 0; i < n; ++i) {
-      if (n > max_per_dim && i == max_per_dim / 2) {
+      if (n > 2 * edge && i == edge) {
         os << "..., ";
-        i = n - max_per_dim / 2;
+        i = n - edge;
       }
       rec(dim + 1, off + i * c.stride(dim), indent + 1);
       if (i + 1 < n) os << (dim + 1 == c.dim() ? ", " : ",\n" + std::string(indent + 1, ' '));

@@ -43,35 +43,46 @@ Shape infer_size(Shape sizes, int64_t numel, const Tensor& t) {
   return sizes;
 }
 
-// Strides for viewing (old sizes, old strides) as new sizes without moving data, or an empty
-// optional when impossible. Walks chunks of old dims that are contiguous with each other.
+// Strides for viewing (old sizes, old strides) as `new_sizes` without moving data; false when
+// impossible.
+//
+// Ignoring size-1 dims, the old dims fall into maximal runs ("blocks") in which each dim steps
+// over exactly the next one: stride[d] == stride[d+1] * size[d+1]. A block of n elements whose
+// innermost stride is s is a 1-D arithmetic sequence (start, step s, n terms), so any split of it
+// into dims is expressible: the innermost new dim gets stride s, the next s * its size, and so on.
+// The view is therefore possible iff the new sizes, read from the right, can be cut into groups
+// whose products equal the block sizes in order (size-1 new dims fit anywhere).
 bool compute_view_strides(const Shape& old_sizes, const Shape& old_strides, const Shape& new_sizes,
                           Shape& new_strides) {
-  new_strides.assign(new_sizes.size(), 0);
   if (shape_numel(old_sizes) <= 1) {  // empty or a single element: any layout works
     new_strides = contiguous_strides(new_sizes);
     return true;
   }
-  int64_t view_d = static_cast<int64_t>(new_sizes.size()) - 1;
-  int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();
-  int64_t tensor_numel = 1, view_numel = 1;
-  for (int64_t d = static_cast<int64_t>(old_sizes.size()) - 1; d >= 0; --d) {
-    tensor_numel *= old_sizes[d];
-    if (d == 0 || (old_sizes[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
-      while (view_d >= 0 && (view_numel < tensor_numel || new_sizes[view_d] == 1)) {
-        new_strides[view_d] = view_numel * chunk_base_stride;
-        view_numel *= new_sizes[view_d];
-        --view_d;
-      }
-      if (view_numel != tensor_numel) return false;
-      if (d > 0) {
-        chunk_base_stride = old_strides[d - 1];
-        tensor_numel = 1;
-        view_numel = 1;
-      }
+  struct Block {
+    int64_t numel, inner_stride;
+  };
+  std::vector<Block> blocks;  // outermost first
+  for (size_t d = 0; d < old_sizes.size(); ++d) {
+    if (old_sizes[d] == 1) continue;
+    if (!blocks.empty() && blocks.back().inner_stride == old_strides[d] * old_sizes[d]) {
+      blocks.back().numel *= old_sizes[d];  // d continues the block
+      blocks.back().inner_stride = old_strides[d];
+    } else {
+      blocks.push_back({old_sizes[d], old_strides[d]});
     }
   }
-  return view_d == -1;
+  new_strides.assign(new_sizes.size(), 0);
+  int64_t nd = static_cast<int64_t>(new_sizes.size()) - 1;  // next new dim to place, from the right
+  for (auto b = blocks.rbegin(); b != blocks.rend(); ++b) {
+    int64_t placed = 1;  // product of the new sizes given to this block so far
+    while (nd >= 0 && (placed < b->numel || new_sizes[nd] == 1)) {
+      new_strides[nd] = placed * b->inner_stride;
+      placed *= new_sizes[nd];
+      --nd;
+    }
+    if (placed != b->numel) return false;
+  }
+  return nd < 0;  // leading size-1 dims were taken by the outermost block
 }
 
 }  // namespace
@@ -209,6 +220,9 @@ Tensor expand(const Tensor& t, const Shape& sizes) {
     const int64_t have = j >= 0 ? t.size(j) : 1;
     const int64_t want = sizes[i] == -1 ? have : sizes[i];
     if (j < 0 && sizes[i] == -1) throw std::invalid_argument("expand: -1 is not allowed for new leading dims");
+    if (want < 0)
+      throw std::invalid_argument("expand: invalid size " + std::to_string(want) + " expanding " + t.shape_string() +
+                                  " to " + shape_str(sizes));
     if (have == want) {
       s[i] = have;
       st[i] = j >= 0 ? t.stride(j) : 0;
