@@ -7,6 +7,7 @@
 #include "autograd/shape.h"
 #include "ops/pointwise.h"
 #include "ops/reduce.h"
+#include "tensor/allocator.h"
 #include "tensor/factory.h"
 #include "tensor/view.h"
 
@@ -65,6 +66,7 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
     if (t.defined() && t.requires_grad() && t.dtype() != DType::f64)
       throw std::invalid_argument("gradcheck: inputs that require grad must be f64 (got " +
                                   std::string(dtype_name(t.dtype())) + ")");
+  CpuAllocator::PoisonScope poison;  // unwritten kernel outputs become NaN and fail the check
   std::set<std::string> seen;
   set_node_observer([&](const Differentiable& d) { seen.insert(d.name); });
   struct ObserverReset {

@@ -28,9 +28,18 @@ class CpuAllocator {
   void empty_cache();
   AllocatorStats stats() const;
   void reset_peak();
+  // While any PoisonScope is alive (in any thread), new blocks are filled with 0xFF bytes (NaN for
+  // every floating dtype), so an output element a kernel never writes cannot pass unnoticed.
+  struct PoisonScope {
+    PoisonScope();
+    ~PoisonScope();
+    PoisonScope(const PoisonScope&) = delete;
+    PoisonScope& operator=(const PoisonScope&) = delete;
+  };
   static size_t size_class(size_t nbytes);  // the rounded size a request of nbytes occupies
 
  private:
+  void* allocate_block(size_t nbytes);
   CpuAllocator() = default;
   ~CpuAllocator();
   struct Impl;

@@ -1,6 +1,7 @@
 // CpuAllocator: 64-byte alignment, size classes, free-list reuse and consistent statistics.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -109,4 +110,16 @@ TEST(Allocator, EmptyCacheReleasesCachedBlocks) {
   void* q = a.allocate(9999);  // nothing cached: a fresh block
   EXPECT_EQ(a.stats().cache_hits, hits);
   a.deallocate(q, 9999);
+}
+
+TEST(AllocatorPoison, NewBlocksAreNaNInsideAScopeOnly) {
+  {
+    hg::CpuAllocator::PoisonScope scope;
+    hg::Tensor t = hg::Tensor::empty({17}, hg::DType::f32);
+    for (float v : t.to_vector<float>()) EXPECT_TRUE(std::isnan(v));
+    hg::Tensor h = hg::Tensor::empty({5}, hg::DType::bf16);
+    for (float v : h.to_vector<float>()) EXPECT_TRUE(std::isnan(v));
+  }
+  hg::Tensor z = hg::zeros({17});
+  for (float v : z.to_vector<float>()) EXPECT_EQ(v, 0.0f);
 }
