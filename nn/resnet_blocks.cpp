@@ -1,0 +1,50 @@
+#include "nn/resnet_blocks.h"
+
+#include "autograd/pointwise.h"
+
+namespace hg::nn {
+
+static Conv2dOptions no_bias(int64_t stride, int64_t padding) { return {stride, padding, 1, 1, false}; }
+
+std::shared_ptr<Sequential> make_downsample(int64_t in, int64_t out, int64_t stride, Generator* gen) {
+  if (stride == 1 && in == out) return nullptr;
+  return std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
+      std::make_shared<Conv2d>(in, out, 1, no_bias(stride, 0), gen), std::make_shared<BatchNorm2d>(out)});
+}
+
+BasicBlock::BasicBlock(int64_t in, int64_t planes, int64_t stride, Generator* gen) : Module("BasicBlock") {
+  conv1 = register_module("conv1", std::make_shared<Conv2d>(in, planes, 3, no_bias(stride, 1), gen));
+  bn1 = register_module("bn1", std::make_shared<BatchNorm2d>(planes));
+  relu = register_module("relu", std::make_shared<ReLU>());
+  conv2 = register_module("conv2", std::make_shared<Conv2d>(planes, planes, 3, no_bias(1, 1), gen));
+  bn2 = register_module("bn2", std::make_shared<BatchNorm2d>(planes));
+  if (auto d = make_downsample(in, planes * expansion, stride, gen)) downsample = register_module("downsample", d);
+}
+
+Tensor BasicBlock::forward(const Tensor& x) {
+  Tensor y = relu->forward(bn1->forward(conv1->forward(x)));
+  y = bn2->forward(conv2->forward(y));
+  const Tensor shortcut = downsample ? downsample->forward(x) : x;
+  return relu->forward(add(y, shortcut));
+}
+
+Bottleneck::Bottleneck(int64_t in, int64_t planes, int64_t stride, Generator* gen) : Module("Bottleneck") {
+  conv1 = register_module("conv1", std::make_shared<Conv2d>(in, planes, 1, no_bias(1, 0), gen));
+  bn1 = register_module("bn1", std::make_shared<BatchNorm2d>(planes));
+  conv2 = register_module("conv2", std::make_shared<Conv2d>(planes, planes, 3, no_bias(stride, 1), gen));
+  bn2 = register_module("bn2", std::make_shared<BatchNorm2d>(planes));
+  conv3 = register_module("conv3", std::make_shared<Conv2d>(planes, planes * expansion, 1, no_bias(1, 0), gen));
+  bn3 = register_module("bn3", std::make_shared<BatchNorm2d>(planes * expansion));
+  relu = register_module("relu", std::make_shared<ReLU>());
+  if (auto d = make_downsample(in, planes * expansion, stride, gen)) downsample = register_module("downsample", d);
+}
+
+Tensor Bottleneck::forward(const Tensor& x) {
+  Tensor y = relu->forward(bn1->forward(conv1->forward(x)));
+  y = relu->forward(bn2->forward(conv2->forward(y)));
+  y = bn3->forward(conv3->forward(y));
+  const Tensor shortcut = downsample ? downsample->forward(x) : x;
+  return relu->forward(add(y, shortcut));
+}
+
+}  // namespace hg::nn
