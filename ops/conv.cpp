@@ -63,11 +63,14 @@ Tensor run_typed(DType dt, const char* what, K&& kernel) {
 }
 
 }  // namespace
+}  // namespace hg::ops
 
-std::string Conv2dParams::str() const {
-  return "stride " + two(stride_h, stride_w) + ", pad " + two(pad_h, pad_w) + ", dilation " +
-         two(dilation_h, dilation_w) + ", groups " + std::to_string(groups);
+std::string hg::Conv2dParams::str() const {
+  return "stride " + ops::two(stride_h, stride_w) + ", pad " + ops::two(pad_h, pad_w) + ", dilation " +
+         ops::two(dilation_h, dilation_w) + ", groups " + std::to_string(groups);
 }
+
+namespace hg::ops {
 
 Shape conv2d_output_shape(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p) {
   Shape out = output_shape("conv2d", x.sizes(), w.sizes(), p);

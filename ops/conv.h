@@ -16,8 +16,11 @@
 
 #include "tensor/tensor.h"
 
-namespace hg::ops {
+namespace hg {
 
+// Lives in namespace hg (not hg::ops) so that an unqualified conv2d(x, w, b, params) inside hg
+// finds only the differentiable hg::conv2d: argument-dependent lookup would otherwise also pull in
+// hg::ops::conv2d and make the call ambiguous.
 struct Conv2dParams {
   int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1, groups = 1;
 
@@ -29,6 +32,12 @@ struct Conv2dParams {
   int64_t out_w(int64_t w, int64_t kw) const { return (w + 2 * pad_w - dilation_w * (kw - 1) - 1) / stride_w + 1; }
   std::string str() const;  // "stride 2x2, pad 1x1, dilation 1x1, groups 1"
 };
+
+}  // namespace hg
+
+namespace hg::ops {
+
+using hg::Conv2dParams;
 
 // x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or undefined -> y [N, O, Ho, Wo].
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p = {});
@@ -46,15 +55,18 @@ Shape conv2d_output_shape(const Tensor& x, const Tensor& w, const Tensor& bias, 
 
 // ---- CPU kernel strategy (see ops/cpu/conv2d.cpp). The defaults choose per shape; tests and
 // benchmarks override them to compare the paths. Not thread-safe to change while convs run.
+// Results are deterministic for a given thread count; backward-weight sums per-thread partial
+// gradients, so its last bits can change with the number of threads (as GEMM blocking does).
 enum class ConvThreading {
-  automatic,       // per shape: batch_parallel when the batch has >= 2 images per thread-ish, else gemm_parallel
+  automatic,       // batch_parallel when every thread gets at least one image, else gemm_parallel
   batch_parallel,  // each OpenMP thread takes whole images: its own im2col + single-threaded GEMM
   gemm_parallel,   // one im2col per chunk of images, Eigen runs the GEMM on all threads
 };
 struct ConvCpuTuning {
   ConvThreading threading = ConvThreading::automatic;
   bool pointwise_fast_path = true;  // 1x1, stride 1, no padding: GEMM straight on x, no im2col
-  int64_t col_buffer_bytes = 4 << 20;  // target size of one im2col buffer (at least one image is used)
+  int64_t col_buffer_bytes = 4 << 20;  // per-thread budget for the im2col + output buffers of a chunk
+                                       // (a chunk has at least one image)
 };
 ConvCpuTuning& conv_cpu_tuning();
 

@@ -13,8 +13,14 @@
 // its own buffers and a single-threaded GEMM (Eigen does not spawn threads inside a parallel
 // region); gemm_parallel runs one chunk at a time with im2col/col2im split over channels and
 // Eigen's multi-threaded GEMM. The automatic choice is batch_parallel whenever every thread gets
-// at least one image (measured faster on every ResNet-50 shape: no barriers, im2col and the
-// scatter run in parallel for free); see tests/bench/bench_gemm_conv.cpp.
+// an image. Measured on 2 cores, ResNet-50 shapes at batch 32 (tests/bench/bench_gemm_conv.cpp
+// --threading=all): batch_parallel is as fast or faster on the 32x32 and 16x16 layers (96% vs 78%
+// of Eigen's own 2048^3 GEMM rate for 3x3/64ch forward), within noise of gemm_parallel on the
+// 8x8 and 4x4 layers, and far more robust when other processes share the cores (it has no
+// barriers inside the GEMM: gemm_parallel dropped to 10-30% under load, batch_parallel to ~70%).
+//
+// Chunk size: images per GEMM such that the column and output buffers of a chunk fit
+// ConvCpuTuning::col_buffer_bytes (4 MB per thread, in L3), split evenly over a thread's images.
 #include "ops/cpu/conv2d.h"
 
 #include <omp.h>
@@ -49,10 +55,10 @@ Eigen::Map<MatR<T>, 0, Eigen::OuterStride<>> mat(T* p, int64_t rows, int64_t col
 
 // Per-thread buffers that live across calls, so the hot loop does not allocate (and page-fault)
 // a fresh multi-megabyte buffer for every conv. They only grow.
-enum Slot { kColumns = 0, kOutput = 1 };
+enum Slot { kColumns = 0, kOutput = 1, kAccumulator = 2 };
 template <class T>
 T* scratch(Slot slot, int64_t n) {
-  thread_local std::vector<T> buffers[2];
+  thread_local std::vector<T> buffers[3];
   std::vector<T>& b = buffers[slot];
   if (static_cast<int64_t>(b.size()) < n) {
     b = std::vector<T>();  // release first: never hold old + new at once
@@ -72,7 +78,7 @@ struct Plan {
   int threads = 1;
 };
 
-Plan make_plan(int64_t N, const ConvGeometry& g, size_t elem_size) {
+Plan make_plan(int64_t N, int64_t O, const ConvGeometry& g, size_t elem_size) {
   const ConvCpuTuning& t = conv_cpu_tuning();
   Plan p;
   p.threads = omp_in_parallel() ? 1 : omp_get_max_threads();
@@ -83,7 +89,9 @@ Plan make_plan(int64_t N, const ConvGeometry& g, size_t elem_size) {
   }
   const int64_t per_thread = p.batch_parallel ? (N + p.threads - 1) / p.threads : N;
   const int64_t P = g.plane_out();
-  const int64_t want_cols = std::max<int64_t>(1, t.col_buffer_bytes / static_cast<int64_t>(g.rows() * elem_size));
+  // The budget covers both per-chunk buffers: columns [rows, cols] and the output [O, cols].
+  const int64_t want_cols =
+      std::max<int64_t>(1, t.col_buffer_bytes / static_cast<int64_t>((g.rows() + O) * elem_size));
   p.chunk = std::clamp<int64_t>(want_cols / P, 1, std::max<int64_t>(1, per_thread));
   const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
   p.direct = t.pointwise_fast_path && pointwise && (P >= kMinDirectColumns || p.chunk == 1);
@@ -93,18 +101,25 @@ Plan make_plan(int64_t N, const ConvGeometry& g, size_t elem_size) {
 
 // Calls body(first_image, images, inner_parallel, thread_index) for every chunk of the batch:
 // batch_parallel -> each thread walks its own contiguous image range; else chunks run in order and
-// the body may use all threads itself (inner_parallel = true).
+// the body may use all threads itself (inner_parallel = true). A range is cut into equal chunks of
+// at most p.chunk images (16 images at most 14 -> 8 + 8, not 14 + 2: no narrow GEMM at the end).
 template <class F>
 void for_each_chunk(const Plan& p, int64_t N, F&& body) {
+  auto walk = [&](int64_t begin, int64_t end, bool inner_parallel, int t) {
+    const int64_t len = end - begin, pieces = (len + p.chunk - 1) / p.chunk;
+    for (int64_t c = 0; c < pieces; ++c) {
+      const int64_t n0 = begin + len * c / pieces, n1 = begin + len * (c + 1) / pieces;
+      body(n0, n1 - n0, inner_parallel, t);
+    }
+  };
   if (p.batch_parallel) {
 #pragma omp parallel num_threads(p.threads)
     {
       const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      const int64_t begin = N * t / nt, end = N * (t + 1) / nt;
-      for (int64_t n0 = begin; n0 < end; n0 += p.chunk) body(n0, std::min(p.chunk, end - n0), false, t);
+      walk(N * t / nt, N * (t + 1) / nt, false, t);
     }
   } else {
-    for (int64_t n0 = 0; n0 < N; n0 += p.chunk) body(n0, std::min(p.chunk, N - n0), true, 0);
+    walk(0, N, true, 0);
   }
 }
 
@@ -134,7 +149,7 @@ void scatter_chunk(const T* buf, int64_t b, int64_t O, int64_t P, const T* bias,
 template <class T>
 void conv2d_forward(const T* x, const T* w, const T* bias, T* y, int64_t N, int64_t O, int64_t groups,
                     const ConvGeometry& g) {
-  const Plan p = make_plan(N, g, sizeof(T));
+  const Plan p = make_plan(N, O, g, sizeof(T));
   const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();
   const int64_t Og = O / groups, Kg = g.rows() / groups;
   for_each_chunk(p, N, [&](int64_t n0, int64_t b, bool par, int) {
@@ -164,7 +179,7 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, int64_t N, int6
 template <class T>
 void conv2d_backward_input(const T* gy, const T* w, T* gx, int64_t N, int64_t O, int64_t groups,
                            const ConvGeometry& g) {
-  const Plan p = make_plan(N, g, sizeof(T));
+  const Plan p = make_plan(N, O, g, sizeof(T));
   const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();
   const int64_t Og = O / groups, Kg = g.rows() / groups;
   for_each_chunk(p, N, [&](int64_t n0, int64_t b, bool par, int) {
@@ -191,12 +206,14 @@ void conv2d_backward_input(const T* gy, const T* w, T* gx, int64_t N, int64_t O,
 template <class T>
 void conv2d_backward_weight(const T* gy, const T* x, T* gw, int64_t N, int64_t O, int64_t groups,
                             const ConvGeometry& g) {
-  const Plan p = make_plan(N, g, sizeof(T));
+  const Plan p = make_plan(N, O, g, sizeof(T));
   const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();
   const int64_t Og = O / groups, Kg = g.rows() / groups, wsize = O * Kg;
-  // One accumulator per thread (batch_parallel), summed in thread order at the end.
-  std::vector<T> partial(p.batch_parallel ? static_cast<size_t>(p.threads * wsize) : 0, T(0));
-  if (!p.batch_parallel) std::fill(gw, gw + wsize, T(0));
+  // One accumulator per thread: thread 0 sums straight into gw, the others into their scratch
+  // buffers, added to gw in thread order at the end. A thread's first GEMM assigns instead of
+  // accumulating, so no buffer needs zeroing.
+  std::vector<T*> acc(p.threads, nullptr);
+  std::vector<char> written(p.threads, 0);
   for_each_chunk(p, N, [&](int64_t n0, int64_t b, bool par, int t) {
     const int64_t cols = b * P;
     const T* col = x + n0 * in_image;
@@ -213,15 +230,22 @@ void conv2d_backward_weight(const T* gy, const T* x, T* gw, int64_t N, int64_t O
       gather_chunk(gout, b, O, P, buf, par);
       gout = buf;
     }
-    T* acc = p.batch_parallel ? partial.data() + t * wsize : gw;
-    for (int64_t gi = 0; gi < groups; ++gi)
-      mat(acc + gi * Og * Kg, Og, Kg, Kg).noalias() +=
-          cmat(gout + gi * Og * cols, Og, cols, cols) * cmat(col + gi * Kg * ldc, Kg, cols, ldc).transpose();
+    if (!acc[t]) acc[t] = t == 0 ? gw : scratch<T>(kAccumulator, wsize);
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      auto dw = mat(acc[t] + gi * Og * Kg, Og, Kg, Kg);
+      const auto G = cmat(gout + gi * Og * cols, Og, cols, cols);
+      const auto Col = cmat(col + gi * Kg * ldc, Kg, cols, ldc);
+      if (written[t]) dw.noalias() += G * Col.transpose();
+      else dw.noalias() = G * Col.transpose();
+    }
+    written[t] = 1;
   });
-  if (p.batch_parallel) {
-    std::copy(partial.begin(), partial.begin() + wsize, gw);
-    for (int t = 1; t < p.threads; ++t)
-      for (int64_t i = 0; i < wsize; ++i) gw[i] += partial[t * wsize + i];
+  if (!written[0]) std::fill(gw, gw + wsize, T(0));  // thread 0 had no images (N < threads)
+  for (int t = 1; t < p.threads; ++t) {
+    if (!written[t]) continue;
+    const T* a = acc[t];
+#pragma omp parallel for schedule(static) if (wsize > (1 << 16))
+    for (int64_t i = 0; i < wsize; ++i) gw[i] += a[i];
   }
 }
 
