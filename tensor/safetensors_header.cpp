@@ -73,6 +73,10 @@ json parse_json_strict(std::string_view text, const std::string& source) {
     }
     return true;
   };
+  // nlohmann stops at a NUL byte as if the input ended there, so a NUL inside the header (e.g. a
+  // corrupted padding space) would otherwise pass unnoticed. The format allows only JSON + spaces.
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos)
+    fail(source, "header contains a NUL byte at byte " + std::to_string(nul) + " of the header");
   try {
     return json::parse(text.begin(), text.end(), check);
   } catch (const json::exception& e) {

@@ -222,3 +222,11 @@ TEST(SafetensorsReject, LoadNamesThePath) {
   }
   fs::remove(path);
 }
+
+TEST(SafetensorsReject, NulByteInsideTheHeader) {
+  // A corrupted padding space: the JSON before it is complete, which a parser stopping at NUL would accept.
+  const std::string header = std::string(R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}})") + '\0' + "      ";
+  const std::string msg = error_of(file_with(header, "x"));
+  EXPECT_NE(msg.find("NUL"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(kSource), std::string::npos) << msg;
+}
