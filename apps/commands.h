@@ -9,5 +9,6 @@ namespace hg::apps {
 using Run = std::function<int()>;
 Run add_gradcheck(CLI::App& app);
 Run add_info(CLI::App& app);
+Run add_bench(CLI::App& app);
 
 }  // namespace hg::apps

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   };
   add(hg::apps::add_gradcheck);
   add(hg::apps::add_info);
+  add(hg::apps::add_bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

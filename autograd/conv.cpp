@@ -1,6 +1,7 @@
 // conv2d with its derivative side by side.
 #include "autograd/conv.h"
 
+#include "autograd/autocast.h"
 #include "autograd/node.h"
 
 namespace hg {
@@ -9,7 +10,8 @@ static const Differentiable kConv2d(
     "conv2d",
     "y = w (*) x + b (cross-correlation): dx = col2im(W^T G) (the transposed conv of g with w), "
     "dw = sum_n G im2col(x)^T, db = sum of g over n, h, w");
-Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p) {
+Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in, const Conv2dParams& p) {
+  const Tensor x = autocast_low(x_in), w = autocast_low(w_in), bias = autocast_low(bias_in);  // autocast policy
   Tensor y = ops::conv2d(x, w, bias, p);
   if (!any_requires_grad({x, w, bias})) return y;
   // dx needs only w and dw only x: keep each one alive only if the other's gradient is wanted (the

@@ -1,6 +1,7 @@
 // Linear algebra with derivatives side by side.
 #include "autograd/linalg.h"
 
+#include "autograd/autocast.h"
 #include "autograd/node.h"
 #include "autograd/shape.h"
 #include "ops/linalg.h"
@@ -14,7 +15,8 @@ Tensor mT(const Tensor& t) { return ops::transpose(t, -1, -2); }
 }  // namespace
 
 static const Differentiable kMatmul("matmul", "d(AB) = (G B^T, A^T G), summed over broadcast batch dims");
-Tensor matmul(const Tensor& a, const Tensor& b) {
+Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  const Tensor a = autocast_low(a_in), b = autocast_low(b_in);  // autocast policy
   if (a.dim() == 0 || b.dim() == 0)
     throw std::invalid_argument("matmul: 0-d operands " + a.shape_string() + " and " + b.shape_string());
   if (a.dim() == 1 && b.dim() == 1) return squeeze(squeeze(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), -1), -1);
@@ -26,7 +28,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 static const Differentiable kBmm("bmm", "d(A_i B_i) = (G_i B_i^T, A_i^T G_i)");
-Tensor bmm(const Tensor& a, const Tensor& b) {
+Tensor bmm(const Tensor& a_in, const Tensor& b_in) {
+  const Tensor a = autocast_low(a_in), b = autocast_low(b_in);  // autocast policy
   if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0))
     throw std::invalid_argument("bmm: expected [B, n, k] and [B, k, m], got " + a.shape_string() + " and " +
                                 b.shape_string());
@@ -36,7 +39,8 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 }
 
 static const Differentiable kLinear("linear", "y = x W^T + b: dx = G W, dW = G^T x, db = sum G (over leading dims)");
-Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
+Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in) {
+  const Tensor x = autocast_low(x_in), w = autocast_low(w_in), bias = autocast_low(bias_in);  // autocast policy
   return record(kLinear, {x, w, bias}, ops::linear(x, w, bias), [x, w](const Tensor& g, const NeedsGrad& n) {
     Tensor g2 = ops::reshape(g, {-1, g.size(-1)});
     Grads out(3);

@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "autograd/autocast.h"
 #include "autograd/node.h"
 #include "autograd/pointwise.h"
 #include "autograd/reduce.h"
@@ -35,8 +36,9 @@ void check_regression(const char* what, const Tensor& input, const Tensor& targe
 static const Differentiable kCrossEntropy(
     "cross_entropy",
     "dx_c = w (softmax_c - (1-eps)[c = t] - eps/C); w = g (sum), g/#kept (mean), g_n (none); 0 where ignored");
-Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction, int64_t ignore_index,
+Tensor cross_entropy(const Tensor& logits_in, const Tensor& target, Reduction reduction, int64_t ignore_index,
                      double label_smoothing) {
+  const Tensor logits = autocast_f32(logits_in);  // autocast policy: f32
   ops::CrossEntropyForward f = ops::cross_entropy(logits, target, reduction, ignore_index, label_smoothing);
   return record(kCrossEntropy, {logits}, f.loss,
                 [logits, target, lse = f.lse, reduction, ignore_index, label_smoothing, count = f.count](
@@ -47,19 +49,22 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
 }
 
 // (x − y)²: d/dx = 2(x − y) g, d/dy = −2(x − y) g (from sub and square)
-Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+Tensor mse_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduction) {
+  const Tensor input = autocast_f32(input_in), target = autocast_f32(target_in);  // autocast policy: f32
   check_regression("mse_loss", input, target);
   return reduce(square(sub(input, target)), reduction);
 }
 
 // |x − y|: d/dx = sign(x − y) g, d/dy = −sign(x − y) g (from sub and abs)
-Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+Tensor l1_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduction) {
+  const Tensor input = autocast_f32(input_in), target = autocast_f32(target_in);  // autocast policy: f32
   check_regression("l1_loss", input, target);
   return reduce(abs(sub(input, target)), reduction);
 }
 
 // d = x − y: 0.5 d²/β (gradient d/β) where |d| < β, |d| − 0.5β (gradient sign(d)) elsewhere
-Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+Tensor smooth_l1_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduction, double beta) {
+  const Tensor input = autocast_f32(input_in), target = autocast_f32(target_in);  // autocast policy: f32
   check_regression("smooth_l1_loss", input, target);
   if (!(beta >= 0)) throw std::invalid_argument("smooth_l1_loss: beta must be >= 0, got " + std::to_string(beta));
   if (beta == 0.0) return l1_loss(input, target, reduction);
@@ -79,8 +84,9 @@ Tensor clamp_min_outside_graph(const Tensor& w, double lo) {
 }
 }  // namespace
 
-Tensor cosine_similarity(const Tensor& a_in, const Tensor& b_in, int64_t dim, double eps) {
+Tensor cosine_similarity(const Tensor& a_raw, const Tensor& b_raw, int64_t dim, double eps) {
   const char* what = "cosine_similarity";
+  const Tensor a_in = autocast_f32(a_raw), b_in = autocast_f32(b_raw);  // autocast policy: f32
   ops::check_floating(what, a_in);
   ops::check_floating(what, b_in);
   const Shape shape = broadcast_shapes(a_in.sizes(), b_in.sizes(), what);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/autocast.h"
 #include "autograd/node.h"
 #include "autograd/pointwise.h"
 #include "autograd/reduce.h"
@@ -15,8 +16,10 @@ namespace hg {
 static const Differentiable kBatchNorm(
     "batch_norm",
     "xh = (x - mean)/sigma per channel; train: dx = (w/sigma)(g - mean(g) - xh mean(g xh)), eval: dx = g w/sigma; dw = sum g xh; db = sum g");
-Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+Tensor batch_norm(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum, double eps) {
+  // autocast policy: f32 (the running statistics are buffers updated in place, never cast)
+  const Tensor x = autocast_f32(x_in), weight = autocast_f32(weight_in), bias = autocast_f32(bias_in);
   ops::NormForward f = ops::batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps);
   return record(kBatchNorm, {x, weight, bias}, f.out,
                 [x, weight, mean = f.mean, invstd = f.invstd, training](const Tensor& g, const NeedsGrad& n) {
@@ -27,8 +30,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
 
 static const Differentiable kLayerNorm(
     "layer_norm", "xh = (x - mean)/sigma per row, gh = g w; dx = (gh - mean(gh) - xh mean(gh xh))/sigma; dw = sum g xh; db = sum g");
-Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
+Tensor layer_norm(const Tensor& x_in, const Shape& normalized_shape, const Tensor& weight_in, const Tensor& bias_in,
                   double eps) {
+  const Tensor x = autocast_f32(x_in), weight = autocast_f32(weight_in), bias = autocast_f32(bias_in);  // autocast: f32
   ops::NormForward f = ops::layer_norm(x, normalized_shape, weight, bias, eps);
   return record(kLayerNorm, {x, weight, bias}, f.out,
                 [x, normalized_shape, weight, mean = f.mean, rstd = f.invstd](const Tensor& g, const NeedsGrad& n) {
