@@ -131,30 +131,27 @@ Tensor place_at_indices(const Tensor& g, const Tensor& indices, const Shape& in,
   Tensor gx = expand_back(g, in, d);
   return ops::where(hit, gx, zeros({}, TensorOptions(dt)));
 }
+
+// Records values = x at `r.indices` along dim; the gradient goes back to those positions.
+MaxResult record_at_indices(const Differentiable& fn, const Tensor& x, int64_t dim, ops::ValuesIndices r) {
+  const Shape in = x.sizes();
+  const int64_t d = wrap_dim(dim, x.dim(), fn.name);
+  const DType dt = x.dtype();
+  Tensor idx = r.indices;
+  Tensor v = record(fn, {x}, r.values,
+                    [idx, in, d, dt](const Tensor& g) { return Grads{place_at_indices(g, idx, in, d, dt)}; });
+  return {v, r.indices};
+}
 }  // namespace
 
 static const Differentiable kMaxDim("max_dim", "d max(x, dim) = g at the argmax");
 MaxResult max(const Tensor& x, int64_t dim, bool keepdim) {
-  auto r = ops::max(x, dim, keepdim);
-  const Shape in = x.sizes();
-  const int64_t d = wrap_dim(dim, x.dim(), "max");
-  const DType dt = x.dtype();
-  Tensor idx = r.indices;
-  Tensor v = record(kMaxDim, {x}, r.values,
-                    [idx, in, d, dt](const Tensor& g) { return Grads{place_at_indices(g, idx, in, d, dt)}; });
-  return {v, r.indices};
+  return record_at_indices(kMaxDim, x, dim, ops::max(x, dim, keepdim));
 }
 
 static const Differentiable kMinDim("min_dim", "d min(x, dim) = g at the argmin");
 MaxResult min(const Tensor& x, int64_t dim, bool keepdim) {
-  auto r = ops::min(x, dim, keepdim);
-  const Shape in = x.sizes();
-  const int64_t d = wrap_dim(dim, x.dim(), "min");
-  const DType dt = x.dtype();
-  Tensor idx = r.indices;
-  Tensor v = record(kMinDim, {x}, r.values,
-                    [idx, in, d, dt](const Tensor& g) { return Grads{place_at_indices(g, idx, in, d, dt)}; });
-  return {v, r.indices};
+  return record_at_indices(kMinDim, x, dim, ops::min(x, dim, keepdim));
 }
 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) { return ops::argmax(x, dim, keepdim); }
