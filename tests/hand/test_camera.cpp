@@ -11,6 +11,7 @@
 #include "autograd/shape.h"
 #include "hand/camera.h"
 #include "tensor/factory.h"
+#include "tests/common/expect_throw.h"
 
 namespace hg::hand {
 namespace {
@@ -91,14 +92,7 @@ TEST(HandCamera, RotationAboutAPoint) {
   EXPECT_EQ(std::vector<double>(k.begin() + 6, k.end()), (std::vector<double>{0, 0, 1}));
 }
 
-void expect_throw_naming(const std::function<void()>& f, const std::string& shape) {
-  try {
-    f();
-    FAIL() << "expected a throw naming " << shape;
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find(shape), std::string::npos) << e.what();
-  }
-}
+using hg::testing::expect_throw_naming;
 
 TEST(HandCamera, ErrorsNameShapes) {
   expect_throw_naming([] { project(zeros({4, 2}, DType::f64), K0()); }, "[4, 2]");

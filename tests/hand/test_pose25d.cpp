@@ -13,6 +13,7 @@
 #include "hand/pose25d.h"
 #include "hand/skeleton.h"
 #include "tensor/factory.h"
+#include "tests/common/expect_throw.h"
 
 namespace hg::hand {
 namespace {
@@ -119,14 +120,7 @@ TEST(HandPose25d, GradientsFlowToAllInputs) {
   EXPECT_LT(max_abs_diff(xyz.grad(), ones_like(xyz)), 1e-6);
 }
 
-void expect_throw_naming(const std::function<void()>& f, const std::string& shape) {
-  try {
-    f();
-    FAIL() << "expected a throw naming " << shape;
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find(shape), std::string::npos) << e.what();
-  }
-}
+using hg::testing::expect_throw_naming;
 
 TEST(HandPose25d, ErrorsNameShapes) {
   Tensor K = cameras(2);
