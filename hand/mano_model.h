@@ -10,6 +10,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -60,5 +61,17 @@ ManoModel load_mano_safetensors(const std::string& path);  // hand/mano_model.cp
 // f as int64) plus `fingertips` (5, int64) and `is_right` (bool scalar).
 void save_mano_npz(const ManoModel& model, const std::string& path, bool compress = true);
 void save_mano_safetensors(const ManoModel& model, const std::string& path);
+
+namespace detail {
+// Shared by the readers and writers (hand/mano_model.cpp). mano_from_arrays builds a model from
+// dense arrays under the official key names — floating arrays become f64, integer arrays i64, the
+// kintree root parent 4294967295 (uint32 −1) becomes −1; `fingertips` and `is_right` are optional
+// (defaults: FreiHAND's tips when V = 778, else "no fingertips"; right unless the file name contains
+// "left") — then validates it. Errors: ManoError "<path>: <key>: <problem>".
+ManoModel mano_from_arrays(const std::map<std::string, Tensor>& arrays, const std::string& path);
+// The arrays the writers store: the official keys (kintree_table [2, 16] and f as i64) plus
+// `fingertips` [5] i64 and `is_right` [] bool.
+std::map<std::string, Tensor> mano_to_arrays(const ManoModel& model);
+}  // namespace detail
 
 }  // namespace hg::hand
