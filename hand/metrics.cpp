@@ -161,6 +161,8 @@ Pose3dEvaluation evaluate_pose3d(const Tensor& pred, const Tensor& gt, const Ten
   const Tensor errors_mm = ops::mul(point_errors(pred, gt), 1000.0);
   const Tensor pa_errors_mm = ops::mul(point_errors(procrustes_align(pred, gt), gt), 1000.0);
   r.epe_mm = summarize_errors(errors_mm, valid);
+  const Tensor root_pred = ops::narrow(pred, 1, 0, 1), root_gt = ops::narrow(gt, 1, 0, 1);
+  r.rr_epe_mm = summarize_errors(ops::mul(point_errors(ops::sub(pred, root_pred), ops::sub(gt, root_gt)), 1000.0), valid);
   r.pa_epe_mm = summarize_errors(pa_errors_mm, valid);
   r.pck = pck_curve(errors_mm, valid);
   r.pa_pck = pck_curve(pa_errors_mm, valid);

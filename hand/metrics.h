@@ -48,8 +48,10 @@ struct FScore {
 FScore f_score(const Tensor& pred, const Tensor& gt, double threshold);
 
 struct Pose3dEvaluation {
-  ErrorSummary epe_mm, pa_epe_mm;  // unaligned and Procrustes-aligned keypoint error
-  PckCurve pck, pa_pck;            // 0–50 mm, 100 thresholds
+  ErrorSummary epe_mm;     // unaligned keypoint error (absolute camera-frame positions)
+  ErrorSummary rr_epe_mm;  // root-relative: both poses translated so that keypoint 0 (wrist) is at 0
+  ErrorSummary pa_epe_mm;  // Procrustes-aligned
+  PckCurve pck, pa_pck;    // 0–50 mm, 100 thresholds, unaligned and aligned
 };
 // pred, gt [N, 21, 3] in metres (valid [N, 21] optional) -> the FreiHAND table's numbers in mm.
 Pose3dEvaluation evaluate_pose3d(const Tensor& pred, const Tensor& gt, const Tensor& valid = Tensor());

@@ -142,6 +142,16 @@ void from_json(const nlohmann::json& j, EvalConfig& c) {
   f.reject_unknown();
 }
 
+nlohmann::json options_from_run_config(const nlohmann::json& config, const std::string& job) {
+  if (!config.is_object() || config.value("job", std::string()) != job)
+    throw std::invalid_argument("config.json: not a " + job + " run (job '" +
+                                (config.is_object() ? config.value("job", std::string()) : std::string()) + "')");
+  nlohmann::json options = config;
+  options.erase("job");
+  options.erase("derived");
+  return options;
+}
+
 void validate(const TrainCommon& c) {
   if (c.data.empty()) bad("data", "missing", "a FreiHAND-layout folder");
   if (c.run_dir.empty()) bad("run_dir", "missing", "a folder for the run");

@@ -2,6 +2,10 @@
 // range checks. The CLI (apps/) fills them from flags or `--config run.json`; the run folder's
 // config.json is to_json of the resolved struct, so a run can be re-created from it.
 //
+// A run's config.json is that JSON plus "job" (pretrain | finetune) and "derived" (values computed
+// from the options: the learning rate, step counts, the augmentation); options_from_run_config()
+// strips those two to get the options back.
+//
 // Validation errors are std::invalid_argument "<option>: <problem> (allowed: <range>)" — the option
 // name is the JSON key, which is also the CLI flag without "--" (underscores become dashes).
 #pragma once
@@ -20,7 +24,8 @@ struct TrainCommon {
   int64_t batch_size = 32;     // micro-batch
   int64_t accumulate = 1;      // micro-batches per optimiser step
   int64_t epochs = 1;
-  int64_t max_steps = -1;      // stop early after this many optimiser steps (-1 = run all epochs)
+  int64_t max_steps = -1;      // stop after this many optimiser steps in total (-1 = run all epochs);
+                               // the schedule still spans all epochs, so a resumed run continues it
   std::string amp = "none";    // none | bf16 | f16 (f16 adds the GradScaler)
   uint64_t seed = 0;
   int64_t workers = 2;         // data-loader threads
@@ -73,6 +78,10 @@ void to_json(nlohmann::json& j, const FinetuneConfig& c);
 void from_json(const nlohmann::json& j, FinetuneConfig& c);
 void to_json(nlohmann::json& j, const EvalConfig& c);
 void from_json(const nlohmann::json& j, EvalConfig& c);
+
+// A run folder's config.json without "job" and "derived"; throws std::invalid_argument when its job
+// is not `job`.
+nlohmann::json options_from_run_config(const nlohmann::json& config, const std::string& job);
 
 void validate(const TrainCommon& c);
 void validate(const PretrainConfig& c);

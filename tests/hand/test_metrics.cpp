@@ -87,6 +87,7 @@ TEST(Metrics, EvaluatePose3dReportsMillimetres) {
   EXPECT_NEAR(r.epe_mm.mean, 10, 1e-9);
   EXPECT_NEAR(r.epe_mm.median, 10, 1e-9);
   EXPECT_NEAR(r.pa_epe_mm.mean, 0, 1e-9);  // a pure translation aligns away
+  EXPECT_NEAR(r.rr_epe_mm.mean, 0, 1e-9);  // and is removed by the root
   EXPECT_NEAR(r.pa_pck.auc, 1 - 0.5 / 99, 1e-12);  // rounding leaves errors ~1e-12 mm > 0: PCK(0) = 0
   EXPECT_GT(r.pck.auc, 0.75);
   EXPECT_LT(r.pck.auc, 0.85);

@@ -1,0 +1,83 @@
+#include "hand/pretrain.h"
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+#include "autograd/shape.h"
+#include "hand/augment_pipeline.h"
+#include "hand/freihand.h"
+#include "hand/hand_batch.h"
+#include "hand/peclr_latent.h"
+#include "hand/pose_net.h"
+#include "hand/train_setup.h"
+#include "nn/checkpoint.h"
+#include "nn/contrastive.h"
+#include "nn/lars.h"
+#include "nn/optim_adam.h"
+#include "nn/report_html.h"
+#include "nn/train_loop.h"
+
+namespace hg::hand {
+
+TrainResult run_pretrain(const PretrainConfig& config, bool resume) {
+  validate(config);
+  const TrainCommon& c = config.common;
+  FreiHandOptions data_options;
+  data_options.split = "training";
+  data_options.load_masks = false, data_options.load_depth = false, data_options.skip_bad = c.skip_bad;
+  auto dataset = std::make_shared<FreiHandDataset>(c.data, data_options);
+
+  AugmentConfig augment = augment_preset("peclr");
+  augment.crop.size = c.image_size;
+  HandBatchOptions batch_options;
+  batch_options.views = 2, batch_options.include_3d = false;
+  auto source = std::make_shared<HandExampleSource>(dataset, AugmentPipeline(augment), batch_options);
+  nn::DataLoader loader(source, loader_options(c, /*shuffle=*/true, /*drop_last=*/true));
+  if (loader.batches_per_epoch() < c.accumulate)
+    throw std::invalid_argument("batch_size: " + std::to_string(c.batch_size) + " × accumulate " +
+                                std::to_string(c.accumulate) + " needs more than the " + std::to_string(dataset->size()) +
+                                " training images of " + c.data);
+
+  Generator init(c.seed);
+  ContrastiveNet model(c.resnet, config.projection_dim, config.hidden_dim, &init);
+  const int64_t effective_batch = c.batch_size * c.accumulate;
+  nn::AdamOptions adam;
+  adam.lr = nn::sqrt_scaled_lr(config.base_lr, effective_batch);
+  adam.weight_decay = config.weight_decay;
+  nn::LarsOptions lars;
+  lars.trust_coefficient = config.lars_eta, lars.mode = nn::LarsMode::clip, lars.exclude = nn::exclude_1d();
+  nn::LARS optim(std::make_unique<nn::Adam>(model.named_parameters(), adam), lars);
+  const int64_t total_steps = total_optimizer_steps(c, loader.batches_per_epoch());
+  nn::Scheduler sched(optim, nn::warmup_cosine_schedule(std::llround(config.warmup_fraction * total_steps), total_steps));
+  nn::GradScaler scaler(scaler_options(c));
+
+  nlohmann::json resolved = config;
+  resolved["job"] = "pretrain";
+  resolved["derived"] = {{"lr", adam.lr}, {"total_steps", total_steps}, {"augment", augment_config_to_json(augment)}};
+  nn::RunLog log = open_run_log(c.run_dir, resume, resolved);
+  nn::TrainLoop loop(model, optim, sched, scaler, loader, log, train_loop_options(c));
+  loop.set_user_json(resolved);
+  if (resume) loop.resume(log.checkpoint_path("last"));
+
+  const bool peclr = config.method == "peclr";
+  const double side = static_cast<double>(c.image_size);
+  TrainResult result;
+  result.losses = loop.run([&](const nn::Batch& b) {
+    const int64_t n = b.size();
+    const Tensor z = to_dtype(model.forward(cat({b.at("view0/image"), b.at("view1/image")}, 0)), DType::f32);
+    Tensor p0 = narrow(z, 0, 0, n), p1 = narrow(z, 0, n, n);
+    if (peclr) {
+      p0 = peclr_equivariant_projection(p0, latent_transform(b.at("view0/targets"), side, config.invert_scale));
+      p1 = peclr_equivariant_projection(p1, latent_transform(b.at("view1/targets"), side, config.invert_scale));
+    }
+    nn::StepLoss out;
+    out.loss = nn::nt_xent(cat({p0, p1}, 0), config.temperature);
+    return out;
+  });
+  result.checkpoint = log.checkpoint_path("last");
+  result.report = nn::write_report(c.run_dir);
+  return result;
+}
+
+}  // namespace hg::hand

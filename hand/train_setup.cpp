@@ -1,0 +1,67 @@
+#include "hand/train_setup.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "autograd/shape.h"
+#include "nn/checkpoint.h"
+
+namespace hg::hand {
+
+nn::DataLoaderOptions loader_options(const TrainCommon& c, bool shuffle, bool drop_last) {
+  nn::DataLoaderOptions o;
+  o.batch_size = c.batch_size;
+  o.shuffle = shuffle;
+  o.drop_last = drop_last;
+  o.num_workers = c.workers;
+  o.seed = c.seed;
+  o.skip_bad = c.skip_bad;
+  return o;
+}
+
+nn::TrainLoopOptions train_loop_options(const TrainCommon& c) {
+  nn::TrainLoopOptions o;
+  o.epochs = c.epochs;
+  o.accumulate = c.accumulate;
+  if (c.amp == "bf16") o.amp = DType::bf16;
+  if (c.amp == "f16") o.amp = DType::f16;
+  o.checkpoint_every_steps = c.checkpoint_every;
+  o.max_steps = c.max_steps;
+  o.progress = c.progress;
+  return o;
+}
+
+nn::GradScalerOptions scaler_options(const TrainCommon& c) {
+  nn::GradScalerOptions o;
+  o.enabled = c.amp == "f16";
+  return o;
+}
+
+int64_t total_optimizer_steps(const TrainCommon& c, int64_t batches_per_epoch) {
+  return std::max<int64_t>(1, c.epochs * batches_per_epoch / c.accumulate);
+}
+
+nn::RunLog open_run_log(const std::string& run_dir, bool resume, const nlohmann::json& resolved) {
+  nn::RunLogOptions o;
+  o.resume = resume;
+  if (resume) {
+    const std::string last = run_dir + "/checkpoints/last.safetensors";
+    o.resume_step = nn::read_checkpoint_info(last).step;
+  }
+  nn::RunLog log(run_dir, o);
+  if (!resume) log.write_config(resolved);
+  return log;
+}
+
+LatentTransform latent_transform(const Tensor& targets, double image_size, bool invert_scale) {
+  if (targets.dim() != 2 || targets.size(1) < 4)
+    throw std::invalid_argument("latent_transform: targets must be [B, 9], got " + targets.shape_string());
+  LatentTransform t;
+  t.angle = select(targets, 1, 0);
+  t.translation = narrow(targets, 1, 1, 2);
+  if (invert_scale) t.scale = select(targets, 1, 3);
+  t.image_size = image_size;
+  return t;
+}
+
+}  // namespace hg::hand
