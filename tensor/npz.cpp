@@ -2,14 +2,10 @@
 
 #include <algorithm>
 #include <bit>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <vector>
 
-#include "tensor/atomic_file.h"
 #include "tensor/view.h"
 #include "tensor/zip.h"
 
@@ -214,14 +210,13 @@ void fill_tensor(const Tensor& t, const char* src, int64_t n, const NumpyDtype& 
   fail(where, "internal: no conversion for dtype " + quote(d.descr));
 }
 
+// The file's bytes, failures as NpzError (same message as zip's).
 std::string read_whole_file(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
-  std::string bytes;
-  char buf[1 << 16];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f.get())) > 0;) bytes.append(buf, n);
-  if (std::ferror(f.get())) fail(path, "read error");
-  return bytes;
+  try {
+    return zip::read_whole_file(path);
+  } catch (const zip::ZipError& e) {
+    throw NpzError(e.what());
+  }
 }
 
 std::string shape_literal(const Shape& s) {
@@ -370,15 +365,7 @@ std::string npy_bytes(const Tensor& t_in) {
 }
 
 void write_npy(const std::string& path, const Tensor& t) {
-  std::string bytes;
-  try {
-    bytes = npy_bytes(t);
-    write_file_atomically(path, {bytes});
-  } catch (const NpzError& e) {
-    throw NpzError(path + ": " + e.what());
-  } catch (const std::runtime_error& e) {
-    throw NpzError(e.what());
-  }
+  zip::write_built_file<NpzError>(path, [&] { return npy_bytes(t); });
 }
 
 std::map<std::string, Tensor> parse_npz(std::string_view bytes, const std::string& source) {
@@ -419,17 +406,7 @@ std::string npz_bytes(const std::map<std::string, Tensor>& arrays, bool compress
 }
 
 void write_npz(const std::string& path, const std::map<std::string, Tensor>& arrays, bool compress) {
-  std::string bytes;
-  try {
-    bytes = npz_bytes(arrays, compress);
-  } catch (const NpzError& e) {
-    throw NpzError(path + ": " + e.what());
-  }
-  try {
-    write_file_atomically(path, {bytes});
-  } catch (const std::runtime_error& e) {
-    throw NpzError(e.what());
-  }
+  zip::write_built_file<NpzError>(path, [&] { return npz_bytes(arrays, compress); });
 }
 
 }  // namespace hg

@@ -199,16 +199,6 @@ uint64_t check_local(std::string_view bytes, const CentralRecord& r, uint64_t da
   return header_end;
 }
 
-std::string read_whole_file(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
-  std::string bytes;
-  char buf[1 << 16];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f.get())) > 0;) bytes.append(buf, n);
-  if (std::ferror(f.get())) fail(path, "read error");
-  return bytes;
-}
-
 void put16(std::string& s, uint16_t v) {
   s.push_back(static_cast<char>(v & 0xFF));
   s.push_back(static_cast<char>(v >> 8));
@@ -219,6 +209,16 @@ void put32(std::string& s, uint32_t v) {
 }
 
 }  // namespace
+
+std::string read_whole_file(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  std::string bytes;
+  char buf[1 << 16];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f.get())) > 0;) bytes.append(buf, n);
+  if (std::ferror(f.get())) fail(path, "read error");
+  return bytes;
+}
 
 std::string quoted(std::string_view text) {
   std::string out = "'";
@@ -380,17 +380,7 @@ std::string serialize(const std::vector<Member>& members, bool deflate) {
 }
 
 void write(const std::string& path, const std::vector<Member>& members, bool deflate) {
-  std::string bytes;
-  try {
-    bytes = serialize(members, deflate);
-  } catch (const ZipError& e) {
-    throw ZipError(path + ": " + e.what());
-  }
-  try {
-    write_file_atomically(path, {bytes});
-  } catch (const std::runtime_error& e) {
-    throw ZipError(e.what());
-  }
+  write_built_file<ZipError>(path, [&] { return serialize(members, deflate); });
 }
 
 }  // namespace hg::zip

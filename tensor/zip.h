@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "tensor/atomic_file.h"
+
 namespace hg::zip {
 
 struct ZipError : std::runtime_error {
@@ -57,5 +59,27 @@ struct Member {
 std::string serialize(const std::vector<Member>& members, bool deflate);
 // Writes the archive atomically (tensor/atomic_file.h); failures throw ZipError naming `path`.
 void write(const std::string& path, const std::vector<Member>& members, bool deflate);
+
+// ---- whole-file helpers, shared with the formats built on zip (tensor/npz.cpp) ----
+
+// The bytes of the file at `path`; ZipError "<path>: cannot open: <reason>" or "<path>: read error".
+std::string read_whole_file(const std::string& path);
+
+// Writes the bytes `build()` returns to `path` atomically. An E thrown by build() is rethrown as
+// E("<path>: <its message>"); a failed write as E with write_file_atomically's "<path>: <problem>".
+template <class E, class Build>
+void write_built_file(const std::string& path, Build&& build) {
+  std::string bytes;
+  try {
+    bytes = build();
+  } catch (const E& e) {
+    throw E(path + ": " + e.what());
+  }
+  try {
+    write_file_atomically(path, {bytes});
+  } catch (const std::runtime_error& e) {
+    throw E(e.what());
+  }
+}
 
 }  // namespace hg::zip

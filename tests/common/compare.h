@@ -1,18 +1,40 @@
-// Helpers shared by the test suites: load golden fixtures and compare tensors with a tolerance
-// relative to the reference's largest magnitude.
+// Helpers shared by the test suites: load golden fixtures (as tensors or raw bytes), compare tensors
+// with a tolerance relative to the reference's largest magnitude, or bit for bit.
 #pragma once
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "tensor/safetensors.h"
+#include "tensor/view.h"
 
 namespace hg::testing {
 
 inline safetensors::File load_fixture(const std::string& name) {
   return safetensors::load(std::string(HG_FIXTURE_DIR) + "/" + name);
+}
+
+// The bytes of tests/fixtures/<name>; an unreadable file is a test failure (and gives "").
+inline std::string fixture_bytes(const std::string& name) {
+  std::ifstream f(std::string(HG_FIXTURE_DIR) + "/" + name, std::ios::binary);
+  EXPECT_TRUE(f.good()) << "cannot read fixture " << name;
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+// Same dtype, same shape and the same bytes (NaN payloads and -0 included).
+inline ::testing::AssertionResult BitEqual(const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype())
+    return ::testing::AssertionFailure() << "dtype " << dtype_name(a.dtype()) << " != " << dtype_name(b.dtype());
+  if (a.sizes() != b.sizes()) return ::testing::AssertionFailure() << "shape " << a.shape_string() << " != " << b.shape_string();
+  const Tensor ca = ops::contiguous(a), cb = ops::contiguous(b);
+  const size_t n = static_cast<size_t>(a.numel()) * dtype_size(a.dtype());
+  if (n && std::memcmp(ca.raw_data(), cb.raw_data(), n) != 0) return ::testing::AssertionFailure() << "bytes differ";
+  return ::testing::AssertionSuccess();
 }
 
 // max |actual - expected| <= tol * max(1, max |expected|)

@@ -1,7 +1,7 @@
 // Deterministic mutations of safetensors files for tests/fuzz/test_safetensors_fuzz.cpp.
 //
-// Two families: byte-level (bit flips, byte replacement, insertion/deletion, truncation, lies in the
-// 8-byte header length) and JSON-level (the header is parsed, one field is replaced by a hostile
+// Two families: byte-level (the generic ones of mutators.h, plus truncation at interesting places and
+// lies in the 8-byte header length) and JSON-level (the header is parsed, one field is replaced by a hostile
 // value, and the file is re-assembled with a correct length so the mutation reaches the validator).
 #pragma once
 #include <algorithm>
@@ -10,23 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "mutators.h"
+
 namespace hg::fuzz {
 
 using json = nlohmann::json;
-
-// splitmix64: a tiny PRNG whose sequence is the same on every platform and standard library.
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  uint64_t below(uint64_t n) { return n ? next() % n : 0; }
-  bool coin() { return next() & 1; }
-  template <class T> const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
-};
 
 // A file split into its parts by its length field (clamped to the file; `header` is raw text).
 struct Parts {
@@ -49,26 +37,7 @@ inline std::string assemble(const std::string& header, const std::string& data) 
   return u64_le(header.size()) + header + data;
 }
 
-// ---- byte level ----
-
-inline std::string flip_bits(std::string f, Rng& r) {
-  for (uint64_t k = 0, n = 1 + r.below(4); k < n && !f.empty(); ++k)
-    f[r.below(f.size())] ^= static_cast<char>(1u << r.below(8));
-  return f;
-}
-
-inline std::string replace_bytes(std::string f, Rng& r) {
-  static const std::vector<char> special{'\0', '\xff', '"', '{', '}', '[', ']', ',', ':', '-', '9', '.', 'e', '\\', ' '};
-  for (uint64_t k = 0, n = 1 + r.below(3); k < n && !f.empty(); ++k)
-    f[r.below(f.size())] = r.coin() ? r.pick(special) : static_cast<char>(r.next());
-  return f;
-}
-
-inline std::string insert_or_delete(std::string f, Rng& r) {
-  const size_t at = r.below(f.size() + 1);
-  if (r.coin() && at < f.size()) return f.erase(at, 1 + r.below(std::min<size_t>(16, f.size() - at)));
-  return f.insert(at, std::string(1 + r.below(16), static_cast<char>(r.next())));
-}
+// ---- byte level (the generic ones are in mutators.h) ----
 
 // Every interesting place to cut a file: inside the length field, around the header end, at each
 // byte of the data section's first bytes and at its end.

@@ -13,26 +13,18 @@
 #include <string>
 #include <vector>
 
-#include "safetensors_mutators.h"
+#include "mutators.h"
 #include "tensor/crc32.h"
 #include "tensor/factory.h"
 #include "tensor/image_io.h"
+#include "tests/common/compare.h"
 
 using namespace hg;
 using namespace hg::fuzz;
+using hg::testing::fixture_bytes;
 namespace img = hg::image;
 
 namespace {
-
-std::string read_fixture(const std::string& name) {
-  std::string bytes;
-  if (std::FILE* fp = std::fopen((std::string(HG_FIXTURE_DIR) + "/" + name).c_str(), "rb")) {
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, fp)) > 0;) bytes.append(buf, n);
-    std::fclose(fp);
-  }
-  return bytes;
-}
 
 std::vector<std::string> seed_files() {
   Generator g(5);
@@ -51,7 +43,7 @@ std::vector<std::string> seed_files() {
   s.push_back(img::encode_jpeg(picture(20, 12, 3), 40));
   s.push_back(img::encode_jpeg(picture(8, 8, 1), 100));
   for (const char* name : {"image_grey16.png", "image_rgba8.png", "image_palette.png", "image_rgb.jpg"}) {
-    std::string f = read_fixture(name);
+    std::string f = fixture_bytes(name);
     if (!f.empty()) s.push_back(f);
   }
   return s;
@@ -182,15 +174,9 @@ std::string mutate_jpeg(std::string f, Rng& r) {
 }
 
 std::string mutate(const std::string& f, Rng& r, std::string& kind) {
-  switch (r.below(8)) {
-    case 0: kind = "bit flip"; return flip_bits(f, r);
-    case 1: kind = "byte replacement"; return replace_bytes(f, r);
-    case 2: kind = "insert/delete"; return insert_or_delete(f, r);
-    case 3: kind = "truncation"; return f.substr(0, r.below(f.size() + 1));
-    default:
-      kind = is_png(f) ? "png structure" : "jpeg structure";
-      return is_png(f) ? mutate_png(f, r) : mutate_jpeg(f, r);
-  }
+  if (const uint64_t which = r.below(8); which < 4) return byte_mutation(which, f, r, kind);
+  kind = is_png(f) ? "png structure" : "jpeg structure";
+  return is_png(f) ? mutate_png(f, r) : mutate_jpeg(f, r);
 }
 
 const std::vector<std::string> kRules{"truncated PNG", "CRC mismatch", "truncated JPEG", "corrupt JPEG",
@@ -205,8 +191,7 @@ TEST(ImageFuzz, MutatedFilesNeverCrash) {
   const std::vector<std::string> seeds = seed_files();
   ASSERT_GE(seeds.size(), 9u);
   Rng r{777};
-  std::map<std::string, int> hits;
-  int decoded = 0, rejected = 0;
+  Tally tally;
   constexpr int kInputs = 30000;
   for (int i = 0; i < kInputs; ++i) {
     std::string kind, f = seeds[r.below(seeds.size())];
@@ -217,24 +202,19 @@ TEST(ImageFuzz, MutatedFilesNeverCrash) {
     try {
       const img::Info info = img::inspect(f, "fuzz.img");
       const Tensor t = sixteen ? img::decode_png16(f, "fuzz.img") : img::decode_u8(f, "fuzz.img", channels);
-      ++decoded;
+      ++tally.loaded;
       ASSERT_EQ(t.size(0), info.height) << what;
       ASSERT_EQ(t.size(1), info.width) << what;
       if (!sixteen) {
         ASSERT_EQ(t.size(2), channels ? channels : info.channels) << what;
       }
     } catch (const img::ImageError& e) {
-      ++rejected;
-      const std::string m = e.what();
-      ASSERT_EQ(m.rfind("fuzz.img: ", 0), 0u) << what << ": " << m;
-      ASSERT_EQ(m.find('\n'), std::string::npos) << what << ": " << m;
-      for (const std::string& rule : kRules)
-        if (m.find(rule) != std::string::npos) ++hits[rule];
+      ASSERT_NO_FATAL_FAILURE(record_rejection(e.what(), "fuzz.img: ", kRules, tally, what));
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("image fuzz: %d inputs, %d decoded, %d rejected, %.2f s\n", kInputs, decoded, rejected, seconds);
-  EXPECT_GT(decoded, 500);   // e.g. scrambled JPEG scans still decode (JPEG has no checksum)
-  EXPECT_GT(rejected, 5000);
-  for (const std::string& rule : kRules) EXPECT_GT(hits[rule], 0) << "no input reached: " << rule;
+  std::printf("image fuzz: %d inputs, %d decoded, %d rejected, %.2f s\n", kInputs, tally.loaded, tally.rejected, seconds);
+  EXPECT_GT(tally.loaded, 500);  // e.g. scrambled JPEG scans still decode (JPEG has no checksum)
+  EXPECT_GT(tally.rejected, 5000);
+  expect_every_rule_reached(kRules, tally);
 }

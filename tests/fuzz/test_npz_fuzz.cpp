@@ -5,30 +5,21 @@
 // npz_bytes -> parse_npz unchanged.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <cstring>
 #include <map>
 
-#include "safetensors_mutators.h"
+#include "mutators.h"
 #include "tensor/factory.h"
 #include "tensor/npz.h"
 #include "tensor/view.h"
 #include "tensor/zip.h"
+#include "tests/common/compare.h"
 
 using namespace hg;
 using namespace hg::fuzz;
+using hg::testing::fixture_bytes;
 
 namespace {
-
-std::string read_fixture(const std::string& name) {
-  std::string bytes;
-  if (std::FILE* fp = std::fopen((std::string(HG_FIXTURE_DIR) + "/" + name).c_str(), "rb")) {
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, fp)) > 0;) bytes.append(buf, n);
-    std::fclose(fp);
-  }
-  return bytes;
-}
 
 std::vector<std::string> seed_files() {
   Generator g(5);
@@ -41,15 +32,11 @@ std::vector<std::string> seed_files() {
                                  npz_bytes({{"x", randn({2}, DType::f64, &g)}}, false),
                                  npz_bytes({{"x", randn({4, 4}, DType::f32, &g)}}, true)};
   for (const char* name : {"npz_stored.npz", "npz_compressed.npz"})
-    if (std::string f = read_fixture(name); !f.empty()) seeds.push_back(f);
+    if (std::string f = fixture_bytes(name); !f.empty()) seeds.push_back(f);
   return seeds;
 }
 
 // ---- zip-aware mutations ----
-
-void put_le(std::string& f, size_t at, uint64_t v, int width) {
-  for (int i = 0; i < width && at + i < f.size(); ++i) f[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-}
 
 // A header field (offset inside its record, width) gets a hostile value.
 std::string lie_in_header(std::string f, Rng& r) {
@@ -156,12 +143,7 @@ const std::vector<std::string> kRules{
     "corrupt DEFLATE data", "central directory", "not a .npy array", "unsupported dtype", "data bytes, found",
     "header", "member is not a '<name>.npy' array", "byte value", "compression method"};
 
-struct Stats {
-  int loaded = 0, rejected = 0;
-  std::map<std::string, int> hits;
-};
-
-void feed(const std::string& bytes, Stats& s) {
+void feed(const std::string& bytes, Tally& s) {
   try {
     const std::map<std::string, Tensor> arrays = parse_npz(bytes, "fuzz.npz");
     ++s.loaded;
@@ -177,12 +159,7 @@ void feed(const std::string& bytes, Stats& s) {
       }
     }
   } catch (const NpzError& e) {
-    ++s.rejected;
-    const std::string m = e.what();
-    ASSERT_EQ(m.rfind("fuzz.npz: ", 0), 0u) << m;
-    ASSERT_EQ(m.find('\n'), std::string::npos) << m;
-    for (const std::string& rule : kRules)
-      if (m.find(rule) != std::string::npos) ++s.hits[rule];
+    record_rejection(e.what(), "fuzz.npz: ", kRules, s);
   }
 }
 
@@ -190,24 +167,8 @@ TEST(NpzFuzz, MutatedArchivesLoadOrThrowNpzError) {
   const std::vector<std::string> seeds = seed_files();
   ASSERT_GE(seeds.size(), 4u);
   for (const std::string& s : seeds) ASSERT_NO_THROW(parse_npz(s, "seed"));
-  Stats stats;
-  Rng r{2024};
-  const int kMutations = 12000;
-  for (int i = 0; i < kMutations; ++i) {
-    std::string f = seeds[r.below(seeds.size())];
-    for (uint64_t k = 0, n = 1 + (r.below(4) == 0 ? r.below(3) : 0); k < n; ++k) f = mutate(f, r);  // sometimes stacked
-    feed(f, stats);
-    if (::testing::Test::HasFatalFailure()) FAIL() << "mutation " << i;
-  }
-  // Every truncation of the two small seeds.
-  for (size_t s = 2; s < 4; ++s)
-    for (size_t n = 0; n < seeds[s].size(); ++n) {
-      feed(seeds[s].substr(0, n), stats);
-      if (::testing::Test::HasFatalFailure()) FAIL() << "seed " << s << " cut at " << n;
-    }
-  std::printf("npz fuzz: %d inputs loaded, %d rejected\n", stats.loaded, stats.rejected);
-  EXPECT_GE(stats.loaded + stats.rejected, 10000);
-  for (const std::string& rule : kRules) EXPECT_GT(stats.hits[rule], 0) << "no mutation reached: " << rule;
+  // 12,000 mutants, one in four with 1-3 mutations stacked; then every truncation of the two small seeds.
+  run_mutation_fuzz({"npz", 2024, 12000, 4, 3, 2, 4}, seeds, kRules, mutate, feed);
 }
 
 }  // namespace

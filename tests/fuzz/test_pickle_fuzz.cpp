@@ -5,29 +5,19 @@
 // What loads is walked: every array/object/list goes through to_dense_array and describe().
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <map>
 #include <set>
 
-#include "safetensors_mutators.h"
+#include "mutators.h"
 #include "tensor/pickle.h"
+#include "tests/common/compare.h"
 
 using namespace hg;
 using namespace hg::fuzz;
+using hg::testing::fixture_bytes;
 using namespace hg::pickle;
 using namespace std::string_literals;
 
 namespace {
-
-std::string read_fixture(const std::string& name) {
-  std::string bytes;
-  if (std::FILE* fp = std::fopen((std::string(HG_FIXTURE_DIR) + "/" + name).c_str(), "rb")) {
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, fp)) > 0;) bytes.append(buf, n);
-    std::fclose(fp);
-  }
-  return bytes;
-}
 
 std::vector<std::string> seed_files() {
   std::vector<std::string> seeds{
@@ -38,7 +28,7 @@ std::vector<std::string> seed_files() {
   };
   for (const char* name : {"pickle_p0.pkl", "pickle_p1.pkl", "pickle_p2.pkl", "pickle_p3.pkl", "pickle_p4.pkl",
                            "pickle_p5.pkl", "pickle_py2_p0.pkl", "pickle_py2_p1.pkl", "pickle_objects.pkl"})
-    if (std::string f = read_fixture(name); !f.empty()) seeds.push_back(f);
+    if (std::string f = fixture_bytes(name); !f.empty()) seeds.push_back(f);
   return seeds;
 }
 
@@ -66,8 +56,7 @@ std::string lie_in_argument(std::string f, Rng& r) {
   const std::vector<uint64_t> lies{0, 1, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, size, size + 1,
                                    size - 1, 1ull << 62, ~0ull, r.below(300)};
   const uint64_t v = r.pick(lies);
-  const size_t at = r.below(f.size());
-  for (int i = 0; i < width && at + i < f.size(); ++i) f[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  put_le(f, r.below(f.size()), v, width);
   return f;
 }
 
@@ -77,7 +66,7 @@ std::string mutate(const std::string& f, Rng& r) {
     case 1: return replace_bytes(f, r);
     case 2: return replace_with_opcodes(f, r);
     case 3: return insert_or_delete(f, r);
-    case 4: return f.substr(0, r.below(f.size() + 1));
+    case 4: return cut_anywhere(f, r);
     case 5: return splice_opcode(f, r);
     default: return lie_in_argument(f, r);
   }
@@ -114,24 +103,14 @@ void walk(const Value& v, std::set<const Value*>& seen, int depth) {
 const std::vector<std::string> kRules{"truncated", "unknown opcode", "stack underflow", "is not allowed", "memo key",
                                       "no MARK", "STOP with", "not valid UTF-8", "needs", "unsupported dtype"};
 
-struct Stats {
-  int loaded = 0, rejected = 0;
-  std::map<std::string, int> hits;
-};
-
-void feed(const std::string& bytes, Stats& s) {
+void feed(const std::string& bytes, Tally& s) {
   try {
     const std::shared_ptr<Document> doc = loads(bytes, "fuzz.pkl");
     ++s.loaded;
     std::set<const Value*> seen;
     walk(doc->root(), seen, 0);
   } catch (const PickleError& e) {
-    ++s.rejected;
-    const std::string m = e.what();
-    ASSERT_EQ(m.rfind("fuzz.pkl: ", 0), 0u) << m;
-    ASSERT_EQ(m.find('\n'), std::string::npos) << m;
-    for (const std::string& rule : kRules)
-      if (m.find(rule) != std::string::npos) ++s.hits[rule];
+    record_rejection(e.what(), "fuzz.pkl: ", kRules, s);
   }
 }
 
@@ -139,23 +118,8 @@ TEST(PickleFuzz, MutatedPicklesLoadOrThrowPickleError) {
   const std::vector<std::string> seeds = seed_files();
   ASSERT_GE(seeds.size(), 10u);
   for (const std::string& s : seeds) ASSERT_NO_THROW(loads(s, "seed")) << s.size();
-  Stats stats;
-  Rng r{77};
-  const int kMutations = 15000;
-  for (int i = 0; i < kMutations; ++i) {
-    std::string f = seeds[r.below(seeds.size())];
-    for (uint64_t k = 0, n = 1 + (r.below(3) == 0 ? r.below(4) : 0); k < n; ++k) f = mutate(f, r);
-    feed(f, stats);
-    if (::testing::Test::HasFatalFailure()) FAIL() << "mutation " << i;
-  }
-  for (size_t s = 0; s < 3; ++s)
-    for (size_t n = 0; n < seeds[s].size(); ++n) {
-      feed(seeds[s].substr(0, n), stats);
-      if (::testing::Test::HasFatalFailure()) FAIL() << "seed " << s << " cut at " << n;
-    }
-  std::printf("pickle fuzz: %d inputs loaded, %d rejected\n", stats.loaded, stats.rejected);
-  EXPECT_GE(stats.loaded + stats.rejected, 10000);
-  for (const std::string& rule : kRules) EXPECT_GT(stats.hits[rule], 0) << "no mutation reached: " << rule;
+  // 15,000 mutants, one in three with 1-4 mutations stacked; then every truncation of the hand-made seeds.
+  run_mutation_fuzz({"pickle", 77, 15000, 3, 4, 0, 3}, seeds, kRules, mutate, feed);
 }
 
 }  // namespace

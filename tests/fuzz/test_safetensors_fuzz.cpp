@@ -13,10 +13,12 @@
 #include "tensor/safetensors.h"
 #include "tensor/view.h"
 #include "safetensors_mutators.h"
+#include "tests/common/compare.h"
 
 using namespace hg;
 using namespace hg::fuzz;
 namespace st = hg::safetensors;
+using hg::testing::fixture_bytes;
 
 namespace {
 
@@ -38,14 +40,8 @@ std::vector<std::string> seed_files() {
                                  {"t", ops::transpose(randn({3, 2}, DType::f32, &g), 0, 1)}}));
   seeds.push_back(st::serialize({}, {{"only", "metadata"}}));
   seeds.push_back(st::serialize({{"a", ones({1}, DType::u8)}}));
-  // The PyTorch-written fixture, when the source tree is present.
-  if (std::FILE* fp = std::fopen(HG_FIXTURE_DIR "/safetensors_all_dtypes.safetensors", "rb")) {
-    std::string bytes;
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, fp)) > 0;) bytes.append(buf, n);
-    std::fclose(fp);
-    seeds.push_back(bytes);
-  }
+  // The PyTorch-written fixture.
+  if (std::string f = fixture_bytes("safetensors_all_dtypes.safetensors"); !f.empty()) seeds.push_back(f);
   return seeds;
 }
 

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <cstring>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 
@@ -15,37 +15,18 @@
 #include "tensor/npz.h"
 #include "tensor/safetensors.h"
 #include "tensor/view.h"
+#include "tests/common/compare.h"
+#include "tests/common/expect_throw.h"
 
 using namespace hg;
 using namespace hg::hand;
+using hg::testing::BitEqual;
+using hg::testing::error_message;
+using hg::testing::expect_error_parts;
 
 namespace {
 
 const std::string kFixtures = HG_FIXTURE_DIR;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ManoError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-void expect_error(const std::function<void()>& f, std::initializer_list<std::string> parts) {
-  const std::string m = error_of(f);
-  for (const std::string& p : parts) EXPECT_NE(m.find(p), std::string::npos) << "message: " << m << "\nmissing: " << p;
-}
-
-::testing::AssertionResult BitEqual(const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype())
-    return ::testing::AssertionFailure() << "dtype " << dtype_name(a.dtype()) << " != " << dtype_name(b.dtype());
-  if (a.sizes() != b.sizes()) return ::testing::AssertionFailure() << "shape " << a.shape_string() << " != " << b.shape_string();
-  const Tensor ca = ops::contiguous(a), cb = ops::contiguous(b);
-  const size_t n = static_cast<size_t>(a.numel()) * dtype_size(a.dtype());
-  if (n && std::memcmp(ca.raw_data(), cb.raw_data(), n) != 0) return ::testing::AssertionFailure() << "bytes differ";
-  return ::testing::AssertionSuccess();
-}
 
 // A scratch folder removed at the end of each test.
 struct TempDir {
@@ -136,8 +117,8 @@ TEST(ManoIo, WritersValidateFirst) {
   TempDir dir;
   ManoModel m = tiny();
   m.fingertips[0] = 1000;
-  expect_error([&] { save_mano_npz(m, dir.path + "/bad.npz"); }, {dir.path + "/bad.npz: fingertips: id 1000"});
-  expect_error([&] { save_mano_safetensors(m, dir.path + "/bad.safetensors"); }, {"fingertips: id 1000"});
+  expect_error_parts<ManoError>([&] { save_mano_npz(m, dir.path + "/bad.npz"); }, {dir.path + "/bad.npz: fingertips: id 1000"});
+  expect_error_parts<ManoError>([&] { save_mano_safetensors(m, dir.path + "/bad.safetensors"); }, {"fingertips: id 1000"});
   EXPECT_FALSE(std::filesystem::exists(dir.path + "/bad.npz"));
 }
 
@@ -145,9 +126,9 @@ TEST(ManoIo, DispatchByExtension) {
   TempDir dir;
   std::filesystem::copy_file(kFixtures + "/mano_tiny.npz", dir.path + "/UPPER.NPZ");
   EXPECT_EQ(load_mano(dir.path + "/UPPER.NPZ").num_vertices(), 40);
-  expect_error([&] { load_mano(dir.path + "/model.obj"); }, {dir.path + "/model.obj: unknown MANO file extension '.obj'"});
-  expect_error([&] { load_mano(dir.path + "/no_extension"); }, {"unknown MANO file extension ''"});
-  expect_error([&] { load_mano(dir.path + "/missing.pkl"); }, {dir.path + "/missing.pkl: cannot open"});
+  expect_error_parts<ManoError>([&] { load_mano(dir.path + "/model.obj"); }, {dir.path + "/model.obj: unknown MANO file extension '.obj'"});
+  expect_error_parts<ManoError>([&] { load_mano(dir.path + "/no_extension"); }, {"unknown MANO file extension ''"});
+  expect_error_parts<ManoError>([&] { load_mano(dir.path + "/missing.pkl"); }, {dir.path + "/missing.pkl: cannot open"});
 }
 
 TEST(ManoIo, LeftHandFromTheFileName) {
@@ -158,7 +139,7 @@ TEST(ManoIo, LeftHandFromTheFileName) {
 }
 
 TEST(ManoIo, FingertipsRequiredUnlessOfficialSize) {
-  expect_error([] { load_mano_pkl(kFixtures + "/mano_tiny_nofingertips.pkl"); },
+  expect_error_parts<ManoError>([] { load_mano_pkl(kFixtures + "/mano_tiny_nofingertips.pkl"); },
                {"mano_tiny_nofingertips.pkl: fingertips: no fingertips", "10 vertices"});
   // A 778-vertex model without the key gets FreiHAND's tips.
   TempDir dir;
@@ -190,26 +171,26 @@ TEST(ManoIo, ReaderErrorsNameFileAndKey) {
     return path;
   };
   const std::string missing = with("posedirs", Tensor());
-  expect_error([&] { load_mano_npz(missing); }, {missing + ": posedirs: missing"});
+  expect_error_parts<ManoError>([&] { load_mano_npz(missing); }, {missing + ": posedirs: missing"});
   const std::string ints = with("v_template", zeros({40, 3}, DType::i64));
-  expect_error([&] { load_mano_npz(ints); }, {"v_template: expected a floating-point array, got i64"});
+  expect_error_parts<ManoError>([&] { load_mano_npz(ints); }, {"v_template: expected a floating-point array, got i64"});
   const std::string float_faces = with("f", zeros({60, 3}, DType::f64));
-  expect_error([&] { load_mano_npz(float_faces); }, {"f: expected an integer array, got f64"});
+  expect_error_parts<ManoError>([&] { load_mano_npz(float_faces); }, {"f: expected an integer array, got f64"});
   std::vector<int64_t> kt(32, 0);
   const std::string row1 = with("kintree_table", from_vector<int64_t>(kt, {2, 16}));
-  expect_error([&] { load_mano_npz(row1); }, {"kintree_table: row 1 must list the joints 0..15"});
+  expect_error_parts<ManoError>([&] { load_mano_npz(row1); }, {"kintree_table: row 1 must list the joints 0..15"});
   const std::string kshape = with("kintree_table", zeros({16}, DType::i64));
-  expect_error([&] { load_mano_npz(kshape); }, {"kintree_table: shape [16], expected [2, 16]"});
+  expect_error_parts<ManoError>([&] { load_mano_npz(kshape); }, {"kintree_table: shape [16], expected [2, 16]"});
   const std::string tips = with("fingertips", zeros({4}, DType::i64));
-  expect_error([&] { load_mano_npz(tips); }, {"fingertips: shape [4], expected [5]"});
+  expect_error_parts<ManoError>([&] { load_mano_npz(tips); }, {"fingertips: shape [4], expected [5]"});
   const std::string right = with("is_right", scalar_tensor(2.0, DType::f64));
-  expect_error([&] { load_mano_npz(right); }, {"is_right: expected a bool"});
+  expect_error_parts<ManoError>([&] { load_mano_npz(right); }, {"is_right: expected a bool"});
   const std::string junk = dir.path + "/junk.npz";
   { std::FILE* f = std::fopen(junk.c_str(), "wb"); std::fputs("not a zip", f); std::fclose(f); }
-  expect_error([&] { load_mano_npz(junk); }, {junk + ": "});
+  expect_error_parts<ManoError>([&] { load_mano_npz(junk); }, {junk + ": "});
   const std::string junk_pkl = dir.path + "/junk.pkl";
   { std::FILE* f = std::fopen(junk_pkl.c_str(), "wb"); std::fputs("cos\nsystem\n.", f); std::fclose(f); }
-  expect_error([&] { load_mano_pkl(junk_pkl); }, {junk_pkl + ": global 'os.system' is not allowed"});
+  expect_error_parts<ManoError>([&] { load_mano_pkl(junk_pkl); }, {junk_pkl + ": global 'os.system' is not allowed"});
 }
 
 // ---- validate(): one test per check ----
@@ -217,7 +198,7 @@ TEST(ManoIo, ReaderErrorsNameFileAndKey) {
 void expect_invalid(const std::function<void(ManoModel&)>& edit, std::initializer_list<std::string> parts) {
   ManoModel m = tiny();
   edit(m);
-  expect_error([&] { validate(m, "where"); }, parts);
+  expect_error_parts<ManoError>([&] { validate(m, "where"); }, parts);
 }
 
 TEST(ManoValidate, AcceptsTheFixture) { EXPECT_NO_THROW(validate(tiny(), "tiny")); }

@@ -19,19 +19,12 @@
 #include "nn/sequential.h"
 #include "tensor/factory.h"
 #include "tests/common/compare.h"
+#include "tests/common/expect_throw.h"
 
 namespace hg {
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no std::invalid_argument)";
-}
+using testing::error_message;
 
 double max_abs(const Tensor& t) {
   double m = 0;
@@ -50,7 +43,7 @@ TEST(Linear, ForwardInitAndErrors) {
   const Tensor x = randn({3, 16});
   EXPECT_TRUE(testing::AllClose(fc.forward(x), add(matmul(x, transpose(fc.weight, 0, 1)), fc.bias), 1e-6));
   EXPECT_EQ(fc.forward(randn({2, 5, 16})).sizes(), (Shape{2, 5, 4}));
-  const std::string msg = error_of([&] { fc.forward(randn({3, 15})); });
+  const std::string msg = error_message<std::invalid_argument>([&] { fc.forward(randn({3, 15})); });
   EXPECT_NE(msg.find("[3, 15]"), std::string::npos) << msg;
   EXPECT_THROW(nn::Linear(0, 3), std::invalid_argument);
   nn::Linear no_bias(3, 2, false);
@@ -65,7 +58,7 @@ TEST(Conv2d, ShapesInitAndErrors) {
   EXPECT_EQ(conv.weight.sizes(), (Shape{8, 2, 3, 3}));
   EXPECT_LE(max_abs(conv.weight), 1.0 / std::sqrt(18.0));  // fan_in = 2 · 3 · 3
   EXPECT_EQ(conv.forward(randn({2, 4, 9, 9})).sizes(), (Shape{2, 8, 5, 5}));
-  const std::string msg = error_of([&] { conv.forward(randn({2, 3, 9, 9})); });
+  const std::string msg = error_message<std::invalid_argument>([&] { conv.forward(randn({2, 3, 9, 9})); });
   EXPECT_NE(msg.find("[2, 3, 9, 9]"), std::string::npos) << msg;
   EXPECT_THROW(nn::Conv2d(3, 8, 3, {.groups = 2}), std::invalid_argument);
   nn::Conv2d dilated(1, 1, 3, {.padding = 2, .dilation = 2, .bias = false});
@@ -110,12 +103,12 @@ TEST(BatchNorm, ShapeErrorsAndOptions) {
   nn::BatchNorm1d bn1(4);
   EXPECT_EQ(bn1.forward(randn({6, 4})).sizes(), (Shape{6, 4}));
   EXPECT_EQ(bn1.forward(randn({6, 4, 3})).sizes(), (Shape{6, 4, 3}));
-  std::string msg = error_of([&] { bn1.forward(randn({6, 5})); });
+  std::string msg = error_message<std::invalid_argument>([&] { bn1.forward(randn({6, 5})); });
   EXPECT_NE(msg.find("[6, 5]"), std::string::npos) << msg;
-  msg = error_of([&] { bn1.forward(randn({1, 4})); });  // one value per channel in training
+  msg = error_message<std::invalid_argument>([&] { bn1.forward(randn({1, 4})); });  // one value per channel in training
   EXPECT_NE(msg.find("[1, 4]"), std::string::npos) << msg;
   nn::BatchNorm2d bn2(4);
-  msg = error_of([&] { bn2.forward(randn({6, 4})); });
+  msg = error_message<std::invalid_argument>([&] { bn2.forward(randn({6, 4})); });
   EXPECT_NE(msg.find("[6, 4]"), std::string::npos) << msg;
   nn::BatchNorm2d plain(2, {.affine = false, .track_running_stats = false});
   EXPECT_TRUE(plain.state_dict().empty());
@@ -139,7 +132,7 @@ TEST(Pooling, ShapesAndErrors) {
   const Tensor g = nn::AdaptiveAvgPool2d().forward(x);
   EXPECT_EQ(g.sizes(), (Shape{2, 3, 1, 1}));
   EXPECT_TRUE(testing::AllClose(reshape(g, {2, 3}), mean(x, {2, 3}), 1e-6));
-  const std::string msg = error_of([&] { pool.forward(randn({3, 32, 32})); });
+  const std::string msg = error_message<std::invalid_argument>([&] { pool.forward(randn({3, 32, 32})); });
   EXPECT_NE(msg.find("[3, 32, 32]"), std::string::npos) << msg;
   EXPECT_THROW(nn::MaxPool2d(2, 2, 2), std::invalid_argument);
 }

@@ -13,11 +13,13 @@
 #include "tensor/factory.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
+#include "tests/common/expect_throw.h"
 
 namespace hg {
 namespace {
 
 using testing::AllClose;
+using hg::testing::error_message;
 
 // y[n, o, i, j] = b[o] + sum_{c in group, a, b} w[o, c, a, b] x[n, g Cg + c, i sh - ph + a dh, j sw - pw + b dw]
 // and the two adjoints, by brute force in double.
@@ -206,62 +208,51 @@ TEST(ConvAutograd, NoGraphWhenNothingRequiresGrad) {
   EXPECT_EQ(y.to_vector<float>(), std::vector<float>(4, 4.0f));
 }
 
-// Runs f and returns the exception message ("" if none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(ConvErrors, NameBothShapes) {
   const Tensor x = zeros({2, 4, 8, 8}), w = zeros({6, 2, 3, 3});
-  std::string m = error_of([&] { ops::conv2d(zeros({4, 8, 8}), w, Tensor()); });
+  std::string m = error_message<std::invalid_argument>([&] { ops::conv2d(zeros({4, 8, 8}), w, Tensor()); });
   EXPECT_NE(m.find("[4, 8, 8]"), std::string::npos) << m;
   EXPECT_NE(m.find("[6, 2, 3, 3]"), std::string::npos) << m;
 
-  m = error_of([&] { ops::conv2d(x, w, Tensor()); });  // 4 channels vs 2 x groups 1
+  m = error_message<std::invalid_argument>([&] { ops::conv2d(x, w, Tensor()); });  // 4 channels vs 2 x groups 1
   EXPECT_NE(m.find("[2, 4, 8, 8]"), std::string::npos) << m;
   EXPECT_NE(m.find("[6, 2, 3, 3]"), std::string::npos) << m;
   EXPECT_NE(m.find("channels"), std::string::npos) << m;
 
-  m = error_of([&] { ops::conv2d(zeros({1, 6, 8, 8}), zeros({6, 2, 3, 3}), Tensor(), Conv2dParams::square(1, 0, 1, 4)); });
+  m = error_message<std::invalid_argument>([&] { ops::conv2d(zeros({1, 6, 8, 8}), zeros({6, 2, 3, 3}), Tensor(), Conv2dParams::square(1, 0, 1, 4)); });
   EXPECT_NE(m.find("groups 4 must divide"), std::string::npos) << m;
 
-  m = error_of([&] { ops::conv2d(zeros({1, 2, 2, 2}), zeros({3, 2, 3, 3}), Tensor()); });
+  m = error_message<std::invalid_argument>([&] { ops::conv2d(zeros({1, 2, 2, 2}), zeros({3, 2, 3, 3}), Tensor()); });
   EXPECT_NE(m.find("output size would be 0x0"), std::string::npos) << m;
   EXPECT_NE(m.find("[1, 2, 2, 2]"), std::string::npos) << m;
 
-  m = error_of([&] { ops::conv2d(x, w, zeros({5}), Conv2dParams::square(1, 0, 1, 2)); });
+  m = error_message<std::invalid_argument>([&] { ops::conv2d(x, w, zeros({5}), Conv2dParams::square(1, 0, 1, 2)); });
   EXPECT_NE(m.find("bias [5]"), std::string::npos) << m;
 
-  m = error_of([&] { ops::conv2d(x, zeros({6, 2, 3, 3}, DType::f64), Tensor(), Conv2dParams::square(1, 0, 1, 2)); });
+  m = error_message<std::invalid_argument>([&] { ops::conv2d(x, zeros({6, 2, 3, 3}, DType::f64), Tensor(), Conv2dParams::square(1, 0, 1, 2)); });
   EXPECT_NE(m.find("dtypes differ"), std::string::npos) << m;
 
-  m = error_of([&] { ops::conv2d(x, w, Tensor(), Conv2dParams::square(0)); });
+  m = error_message<std::invalid_argument>([&] { ops::conv2d(x, w, Tensor(), Conv2dParams::square(0)); });
   EXPECT_NE(m.find("invalid parameters"), std::string::npos) << m;
 
-  m = error_of([&] { ops::conv2d_backward_input(zeros({2, 6, 5, 5}), w, x.sizes(), Conv2dParams::square(1, 0, 1, 2)); });
+  m = error_message<std::invalid_argument>([&] { ops::conv2d_backward_input(zeros({2, 6, 5, 5}), w, x.sizes(), Conv2dParams::square(1, 0, 1, 2)); });
   EXPECT_NE(m.find("grad_output [2, 6, 5, 5] does not match [2, 6, 6, 6]"), std::string::npos) << m;
 
-  m = error_of([&] { ops::conv2d(zeros({1, 2, 3, 3}, DType::i64), zeros({1, 2, 1, 1}, DType::i64), Tensor()); });
+  m = error_message<std::invalid_argument>([&] { ops::conv2d(zeros({1, 2, 3, 3}, DType::i64), zeros({1, 2, 1, 1}, DType::i64), Tensor()); });
   EXPECT_NE(m.find("floating"), std::string::npos) << m;
 }
 
 TEST(PoolErrors, NameTheShapeAndWindow) {
-  std::string m = error_of([] { ops::max_pool2d(zeros({2, 2}), 2); });
+  std::string m = error_message<std::invalid_argument>([] { ops::max_pool2d(zeros({2, 2}), 2); });
   EXPECT_NE(m.find("[2, 2]"), std::string::npos) << m;
-  m = error_of([] { ops::max_pool2d(zeros({1, 1, 5, 5}), 2, 2, 2); });
+  m = error_message<std::invalid_argument>([] { ops::max_pool2d(zeros({1, 1, 5, 5}), 2, 2, 2); });
   EXPECT_NE(m.find("padding must be at most half the kernel"), std::string::npos) << m;
-  m = error_of([] { ops::avg_pool2d(zeros({1, 1, 2, 2}), 3); });
+  m = error_message<std::invalid_argument>([] { ops::avg_pool2d(zeros({1, 1, 2, 2}), 3); });
   EXPECT_NE(m.find("output size would be 0x0"), std::string::npos) << m;
   EXPECT_NE(m.find("[1, 1, 2, 2]"), std::string::npos) << m;
-  m = error_of([] { ops::adaptive_avg_pool2d(zeros({1, 1, 4, 4}), 0, 2); });
+  m = error_message<std::invalid_argument>([] { ops::adaptive_avg_pool2d(zeros({1, 1, 4, 4}), 0, 2); });
   EXPECT_NE(m.find("must be positive"), std::string::npos) << m;
-  m = error_of([] { ops::max_pool2d_backward(zeros({1, 1, 2, 2}), zeros({1, 1, 2, 1}, DType::i64), {1, 1, 4, 4}); });
+  m = error_message<std::invalid_argument>([] { ops::max_pool2d_backward(zeros({1, 1, 2, 2}), zeros({1, 1, 2, 1}, DType::i64), {1, 1, 4, 4}); });
   EXPECT_NE(m.find("do not match"), std::string::npos) << m;
 }
 

@@ -4,46 +4,24 @@
 
 #include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 
 #include "tensor/factory.h"
 #include "tensor/npz.h"
 #include "tensor/view.h"
 #include "tensor/zip.h"
+#include "tests/common/compare.h"
+#include "tests/common/expect_throw.h"
 
 using namespace hg;
+using hg::testing::BitEqual;
+using hg::testing::error_message;
+using hg::testing::expect_error_parts;
+using hg::testing::fixture_bytes;
 
 namespace {
 
 const std::string kFixtures = HG_FIXTURE_DIR;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const NpzError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-void expect_error(const std::function<void()>& f, std::initializer_list<std::string> parts) {
-  const std::string m = error_of(f);
-  for (const std::string& p : parts) EXPECT_NE(m.find(p), std::string::npos) << "message: " << m << "\nmissing: " << p;
-}
-
-// Same dtype, shape and bytes.
-::testing::AssertionResult BitEqual(const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype())
-    return ::testing::AssertionFailure() << "dtype " << dtype_name(a.dtype()) << " != " << dtype_name(b.dtype());
-  if (a.sizes() != b.sizes()) return ::testing::AssertionFailure() << "shape " << a.shape_string() << " != " << b.shape_string();
-  const Tensor ca = ops::contiguous(a), cb = ops::contiguous(b);
-  const size_t n = static_cast<size_t>(a.numel()) * dtype_size(a.dtype());
-  if (n && std::memcmp(ca.raw_data(), cb.raw_data(), n) != 0) return ::testing::AssertionFailure() << "bytes differ";
-  return ::testing::AssertionSuccess();
-}
 
 template <class T>
 Tensor make(std::vector<T> v, Shape s) {
@@ -136,8 +114,7 @@ TEST(Npy, ReadsFormatVersions1To3) {
 }
 
 TEST(Npy, WritesTheBytesNumpyWrites) {
-  std::ifstream f(kFixtures + "/npy_v1.npy", std::ios::binary);
-  const std::string numpy_bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::string numpy_bytes = fixture_bytes("npy_v1.npy");
   std::vector<int64_t> v(10);
   for (int i = 0; i < 10; ++i) v[i] = 3 * i;
   EXPECT_EQ(npy_bytes(make<int64_t>(v, {2, 5})), numpy_bytes);
@@ -172,12 +149,12 @@ TEST(Npz, WriteAndReadFiles) {
   EXPECT_TRUE(BitEqual(read_npz(dir + "/a.npz").at("x"), t));
   write_npy(dir + "/a.npy", t);
   EXPECT_TRUE(BitEqual(read_npy(dir + "/a.npy"), t));
-  expect_error([&] { read_npz(dir + "/nope.npz"); }, {dir + "/nope.npz: cannot open"});
+  expect_error_parts<NpzError>([&] { read_npz(dir + "/nope.npz"); }, {dir + "/nope.npz: cannot open"});
   std::filesystem::remove_all(dir);
 }
 
 TEST(Npz, Bf16HasNoNumpyDtype) {
-  expect_error([] { npz_bytes({{"b", Tensor::empty({2}, DType::bf16)}}, false); }, {"dtype bf16 has no numpy equivalent"});
+  expect_error_parts<NpzError>([] { npz_bytes({{"b", Tensor::empty({2}, DType::bf16)}}, false); }, {"dtype bf16 has no numpy equivalent"});
 }
 
 TEST(Npy, LargeHeadersUseVersion2) {
@@ -203,8 +180,8 @@ TEST(Npy, RejectsMalformedFiles) {
   const std::string f8x2 = raw_of(make<double>({1, 2}, {2}));
   const std::string ok = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }";
   auto bad = [&](const std::string& bytes, std::initializer_list<std::string> parts) {
-    expect_error([&] { read_npy_bytes(bytes, "bad.npy"); }, parts);
-    EXPECT_EQ(error_of([&] { read_npy_bytes(bytes, "bad.npy"); }).rfind("bad.npy: ", 0), 0u);
+    expect_error_parts<NpzError>([&] { read_npy_bytes(bytes, "bad.npy"); }, parts);
+    EXPECT_EQ(error_message<NpzError>([&] { read_npy_bytes(bytes, "bad.npy"); }).rfind("bad.npy: ", 0), 0u);
   };
   ASSERT_NO_THROW(read_npy_bytes(npy_with(ok, f8x2), "good.npy"));
   bad("PK\x03\x04", {"no \\x93NUMPY magic"});
@@ -238,10 +215,10 @@ TEST(Npy, RejectsMalformedFiles) {
 TEST(Npz, ErrorsNameTheFileAndTheMember) {
   const std::string good = npy_with("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", std::string(8, '\0'));
   const std::string z = zip::serialize({{"ok.npy", good}, {"broken.npy", good.substr(0, 20)}}, true);
-  expect_error([&] { parse_npz(z, "model.npz"); }, {"model.npz: 'broken.npy': "});
+  expect_error_parts<NpzError>([&] { parse_npz(z, "model.npz"); }, {"model.npz: 'broken.npy': "});
   const std::string other = zip::serialize({{"readme.txt", "hello"}}, false);
-  expect_error([&] { parse_npz(other, "model.npz"); }, {"model.npz: 'readme.txt': member is not a '<name>.npy' array"});
-  expect_error([&] { parse_npz("not a zip at all, just text", "model.npz"); }, {"model.npz: no end-of-central-directory"});
+  expect_error_parts<NpzError>([&] { parse_npz(other, "model.npz"); }, {"model.npz: 'readme.txt': member is not a '<name>.npy' array"});
+  expect_error_parts<NpzError>([&] { parse_npz("not a zip at all, just text", "model.npz"); }, {"model.npz: no end-of-central-directory"});
 }
 
 }  // namespace

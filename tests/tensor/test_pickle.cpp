@@ -6,55 +6,28 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <functional>
 
 #include "tensor/factory.h"
 #include "tensor/pickle.h"
 #include "tensor/view.h"
+#include "tests/common/compare.h"
+#include "tests/common/expect_throw.h"
 
 using namespace hg;
 using namespace hg::pickle;
 using namespace std::string_literals;
+using hg::testing::BitEqual;
+using hg::testing::error_message;
+using hg::testing::expect_error_parts;
+using hg::testing::fixture_bytes;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream f(std::string(HG_FIXTURE_DIR) + "/" + name, std::ios::binary);
-  EXPECT_TRUE(f.good()) << name;
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const PickleError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-void expect_error(const std::function<void()>& f, std::initializer_list<std::string> parts) {
-  const std::string m = error_of(f);
-  for (const std::string& p : parts) EXPECT_NE(m.find(p), std::string::npos) << "message: " << m << "\nmissing: " << p;
-}
-
 // Unpickles `bytes` (named "t.pkl") and must fail naming the source and every one of `parts`.
 void expect_rejected(const std::string& bytes, std::initializer_list<std::string> parts, const Limits& limits = {}) {
-  const std::string m = error_of([&] { loads(bytes, "t.pkl", limits); });
+  const std::string m = error_message<PickleError>([&] { loads(bytes, "t.pkl", limits); });
   EXPECT_EQ(m.rfind("t.pkl: ", 0), 0u) << m;
   for (const std::string& p : parts) EXPECT_NE(m.find(p), std::string::npos) << "message: " << m << "\nmissing: " << p;
-}
-
-::testing::AssertionResult BitEqual(const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype())
-    return ::testing::AssertionFailure() << "dtype " << dtype_name(a.dtype()) << " != " << dtype_name(b.dtype());
-  if (a.sizes() != b.sizes()) return ::testing::AssertionFailure() << "shape " << a.shape_string() << " != " << b.shape_string();
-  const Tensor ca = ops::contiguous(a), cb = ops::contiguous(b);
-  const size_t n = static_cast<size_t>(a.numel()) * dtype_size(a.dtype());
-  if (n && std::memcmp(ca.raw_data(), cb.raw_data(), n) != 0) return ::testing::AssertionFailure() << "bytes differ";
-  return ::testing::AssertionSuccess();
 }
 
 template <class T>
@@ -157,7 +130,7 @@ void check_structure(const Value& root, int protocol) {
 TEST(Pickle, ReadsEveryProtocol) {
   for (int protocol = 0; protocol <= 5; ++protocol) {
     const std::string name = "pickle_p" + std::to_string(protocol) + ".pkl";
-    const auto doc = loads(fixture(name), name);
+    const auto doc = loads(fixture_bytes(name), name);
     ASSERT_EQ(doc->root().kind, Kind::dict);
     check_structure(doc->root(), protocol);
   }
@@ -166,13 +139,13 @@ TEST(Pickle, ReadsEveryProtocol) {
 TEST(Pickle, LoadsFromAFile) {
   const auto doc = load(std::string(HG_FIXTURE_DIR) + "/pickle_p2.pkl");
   check_structure(doc->root(), 2);
-  expect_error([] { load("/nonexistent/x.pkl"); }, {"/nonexistent/x.pkl: cannot open"});
+  expect_error_parts<PickleError>([] { load("/nonexistent/x.pkl"); }, {"/nonexistent/x.pkl: cannot open"});
 }
 
 TEST(Pickle, Python2StringsAreBytesAndLatin1Text) {
   for (const char* name : {"pickle_py2_p0.pkl", "pickle_py2_p1.pkl"}) {
     SCOPED_TRACE(name);
-    const auto doc = loads(fixture(name), name);
+    const auto doc = loads(fixture_bytes(name), name);
     const Value& s = doc->root().at("s", name);
     EXPECT_TRUE(s.is_py2_str());
     EXPECT_EQ(s.as_bytes(name), std::string("a\x00\xff'\"\\\n\t", 8));
@@ -186,7 +159,7 @@ TEST(Pickle, Python2StringsAreBytesAndLatin1Text) {
 }
 
 TEST(Pickle, ChumpyAndScipyObjectsBecomeArrays) {
-  const auto doc = loads(fixture("pickle_objects.pkl"), "objects.pkl");
+  const auto doc = loads(fixture_bytes("pickle_objects.pkl"), "objects.pkl");
   const Value& r = doc->root();
   auto dense = [&](const char* key) { return to_dense_array(r.at(key, "objects.pkl"), std::string("objects.pkl: ") + key); };
   EXPECT_EQ(r.at("ch", "x").as_object("x").class_name, "chumpy.ch.Ch");
@@ -206,8 +179,8 @@ TEST(Pickle, ChumpyAndScipyObjectsBecomeArrays) {
       {"ch_without_x", "no key 'x'"},
       {"ragged_list", "ragged nested list"},
   };
-  for (const auto& [key, problem] : broken) expect_error([&] { dense(key); }, {std::string("objects.pkl: ") + key, problem});
-  expect_error([&] { to_dense_array(r.at("ch", "x").as_object("x").state->at("_dirty_vars", "x"), "dv"); },
+  for (const auto& [key, problem] : broken) expect_error_parts<PickleError>([&] { dense(key); }, {std::string("objects.pkl: ") + key, problem});
+  expect_error_parts<PickleError>([&] { to_dense_array(r.at("ch", "x").as_object("x").state->at("_dirty_vars", "x"), "dv"); },
                {"dv: expected an array, got set of 1 items"});
 }
 
@@ -384,7 +357,7 @@ TEST(Pickle, NdarrayStates) {
 // ---- bounds ----
 
 TEST(Pickle, LimitsAreEnforced) {
-  const std::string p2 = fixture("pickle_p2.pkl");
+  const std::string p2 = fixture_bytes("pickle_p2.pkl");
   Limits values;
   values.max_values = 10;
   expect_rejected(p2, {"more than 10 values"}, values);
@@ -409,11 +382,11 @@ TEST(Pickle, DeepNestingAndCyclesStopConsumers) {
   for (int i = 1; i <= 3000; ++i) deep += "]g" + std::to_string(i - 1) + "\nap" + std::to_string(i) + "\n0";
   deep += "g3000\n.";
   const auto doc = loads(deep, "deep.pkl");
-  expect_error([&] { to_dense_array(doc->root(), "deep"); }, {"deep: ", "nested too deeply"});
+  expect_error_parts<PickleError>([&] { to_dense_array(doc->root(), "deep"); }, {"deep: ", "nested too deeply"});
   // A list that contains itself.
   const auto cyc = loads("]q\x00h\x00" "a."s, "cycle.pkl");
   EXPECT_EQ(cyc->root().items("c")[0], &cyc->root());
-  expect_error([&] { to_dense_array(cyc->root(), "cycle"); }, {"cycle: ", "nested too deeply (or a reference cycle)"});
+  expect_error_parts<PickleError>([&] { to_dense_array(cyc->root(), "cycle"); }, {"cycle: ", "nested too deeply (or a reference cycle)"});
 }
 
 TEST(Pickle, ExponentialSharingIsBounded) {
@@ -425,14 +398,14 @@ TEST(Pickle, ExponentialSharingIsBounded) {
   }
   expect_rejected("\x80\x02}" + tuples + "h(Ns.", {"key is larger than 1048576 bytes"});
   const auto doc = loads("\x80\x02" + tuples + "h(.", "dag.pkl");
-  expect_error([&] { to_dense_array(doc->root(), "dag"); }, {"dag: ", "exceeds the limit"});
+  expect_error_parts<PickleError>([&] { to_dense_array(doc->root(), "dag"); }, {"dag: ", "exceeds the limit"});
 }
 
 TEST(Pickle, EveryTruncationIsRejected) {
   for (const char* name : {"pickle_p2.pkl", "pickle_p0.pkl", "pickle_objects.pkl"}) {
-    const std::string full = fixture(name);
+    const std::string full = fixture_bytes(name);
     for (size_t n = 0; n < full.size(); ++n) {
-      const std::string m = error_of([&] { loads(full.substr(0, n), "cut.pkl"); });
+      const std::string m = error_message<PickleError>([&] { loads(full.substr(0, n), "cut.pkl"); });
       ASSERT_EQ(m.rfind("cut.pkl: ", 0), 0u) << name << " cut at " << n << ": " << m;
     }
   }
@@ -441,10 +414,10 @@ TEST(Pickle, EveryTruncationIsRejected) {
 TEST(Pickle, AccessorErrorsNameTheContext) {
   std::shared_ptr<Document> d;
   const Value& r = root_of("(S'a'\nI1\nd.", d);
-  expect_error([&] { r.at("b", "model.pkl"); }, {"model.pkl: no key 'b' (the dict has 1 entries)"});
-  expect_error([&] { r.at("a", "model.pkl").as_text("model.pkl: a"); }, {"model.pkl: a: expected a string, got int 1"});
-  expect_error([&] { r.as_array("root"); }, {"root: expected an ndarray, got dict of 1 entries"});
-  expect_error([&] { r.items("root"); }, {"root: expected a list, tuple or set"});
+  expect_error_parts<PickleError>([&] { r.at("b", "model.pkl"); }, {"model.pkl: no key 'b' (the dict has 1 entries)"});
+  expect_error_parts<PickleError>([&] { r.at("a", "model.pkl").as_text("model.pkl: a"); }, {"model.pkl: a: expected a string, got int 1"});
+  expect_error_parts<PickleError>([&] { r.as_array("root"); }, {"root: expected an ndarray, got dict of 1 entries"});
+  expect_error_parts<PickleError>([&] { r.items("root"); }, {"root: expected a list, tuple or set"});
   EXPECT_EQ(r.find("b"), nullptr);
   EXPECT_EQ(describe(r), "dict of 1 entries");
 }

@@ -3,25 +3,16 @@
 
 #include "tensor/factory.h"
 #include "tensor/view.h"
+#include "tests/common/expect_throw.h"
 
 using namespace hg;
 using ops::view;
+using hg::testing::error_message;
 
 namespace {
 
 Tensor iota(const Shape& s, DType dt = DType::f32) { return ops::view(arange(0, shape_numel(s), 1, dt), s); }
 std::vector<float> vals(const Tensor& t) { return t.to_vector<float>(); }
-
-// The message `fn` throws (any std::exception), or "<no error>".
-template <class F>
-std::string error_of(F&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 }  // namespace
 
@@ -40,13 +31,13 @@ TEST(Views, ViewAndReshapeInferMinusOne) {
 
 TEST(Views, ImpossibleViewThrowsAndReshapeCopies) {
   const Tensor t = ops::transpose(iota({2, 3}), 0, 1);  // [3, 2], strides [1, 3]
-  const std::string m = error_of([&] { view(t, {6}); });
+  const std::string m = error_message<std::exception>([&] { view(t, {6}); });
   EXPECT_NE(m.find("[3, 2]"), std::string::npos) << m;
   EXPECT_NE(m.find("[6]"), std::string::npos) << m;
   const Tensor r = ops::reshape(t, {6});
   EXPECT_FALSE(r.storage() == t.storage()) << "reshape copied";
   EXPECT_EQ(vals(r), (std::vector<float>{0, 3, 1, 4, 2, 5}));
-  const std::string n = error_of([&] { view(iota({2, 3}), {4, 2}); });
+  const std::string n = error_message<std::exception>([&] { view(iota({2, 3}), {4, 2}); });
   EXPECT_NE(n.find("[2, 3]"), std::string::npos) << n;
   EXPECT_NE(n.find("[4, 2]"), std::string::npos) << n;
 }
@@ -128,7 +119,7 @@ TEST(Views, ExpandUsesStrideZero) {
   EXPECT_EQ(e.strides(), (Shape{0, 1, 0}));
   EXPECT_TRUE(e.storage() == c.storage());
   EXPECT_EQ(ops::expand(c, {-1, 2}).sizes(), (Shape{3, 2}));
-  const std::string m = error_of([&] { ops::expand(iota({2, 3}), {4, 3, 4}); });
+  const std::string m = error_message<std::exception>([&] { ops::expand(iota({2, 3}), {4, 3, 4}); });
   EXPECT_NE(m.find("[2, 3]"), std::string::npos) << m;
   EXPECT_NE(m.find("[4, 3, 4]"), std::string::npos) << m;
   EXPECT_THROW(ops::expand(c, {3, -2}), std::invalid_argument);
@@ -162,13 +153,13 @@ TEST(Views, WritesThroughAViewAreVisible) {
 }
 
 TEST(Views, ErrorsNameTheShapes) {
-  const std::string m = error_of([] { broadcast_shapes({2, 3}, {4, 3}, "add"); });
+  const std::string m = error_message<std::exception>([] { broadcast_shapes({2, 3}, {4, 3}, "add"); });
   EXPECT_NE(m.find("[2, 3]"), std::string::npos);
   EXPECT_NE(m.find("[4, 3]"), std::string::npos);
-  const std::string d = error_of([] { iota({2, 3}).data<double>(); });
+  const std::string d = error_message<std::exception>([] { iota({2, 3}).data<double>(); });
   EXPECT_NE(d.find("[2, 3]"), std::string::npos) << d;
   EXPECT_NE(d.find("f64"), std::string::npos) << d;
-  const std::string r = error_of([] { ops::reshape(iota({2, 3}), {4}); });
+  const std::string r = error_message<std::exception>([] { ops::reshape(iota({2, 3}), {4}); });
   EXPECT_NE(r.find("[2, 3]"), std::string::npos) << r;
   EXPECT_NE(r.find("[4]"), std::string::npos) << r;
 }
