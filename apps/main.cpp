@@ -3,6 +3,7 @@
 #include <map>
 
 #include "apps/commands.h"
+#include "apps/json_options.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"handgrad — self-supervised 3D hand pose estimation on a from-scratch C++ deep-learning stack"};
@@ -16,6 +17,15 @@ int main(int argc, char** argv) {
   add(hg::apps::add_gradcheck);
   add(hg::apps::add_info);
   add(hg::apps::add_bench);
+  add(hg::apps::add_synth);
+  add(hg::apps::add_show);
+  add(hg::apps::add_pretrain);
+  add(hg::apps::add_finetune);
+  add(hg::apps::add_eval);
+  add(hg::apps::add_predict);
+  add(hg::apps::add_equivariance);
+  add(hg::apps::add_demo);
+  add(hg::apps::add_hand_model);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -25,6 +35,9 @@ int main(int argc, char** argv) {
   }
   try {
     for (auto* sub : app.get_subcommands()) return runs.at(sub)();
+  } catch (const hg::apps::UsageError& e) {
+    std::cerr << "handgrad: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "handgrad: error: " << e.what() << "\n";
     return 1;

@@ -72,18 +72,8 @@ void load_pretrained_encoder(PoseNet25d& model, const std::string& path, int res
 TrainResult run_finetune(const FinetuneConfig& config, bool resume) {
   validate(config);
   const TrainCommon& c = config.common;
-  FreiHandOptions data_options;
-  data_options.split = "training";
-  data_options.load_masks = false, data_options.load_depth = false, data_options.skip_bad = c.skip_bad;
-  auto full = std::make_shared<FreiHandDataset>(c.data, data_options);
-  auto dataset = std::make_shared<SubsetDataset>(full, labelled_subset(full->size(), config.labels, c.seed));
-
-  AugmentConfig augment = augment_preset(config.augment);
-  augment.crop.size = c.image_size;
-  HandBatchOptions batch_options;
-  batch_options.views = 1, batch_options.include_3d = true;
-  auto source = std::make_shared<HandExampleSource>(dataset, AugmentPipeline(augment), batch_options);
-  nn::DataLoader loader(source, loader_options(c, /*shuffle=*/true, /*drop_last=*/dataset->size() > c.batch_size));
+  const TrainingSource data = training_source(c, config.augment, /*views=*/1, /*include_3d=*/true, config.labels);
+  nn::DataLoader loader(data.source, loader_options(c, /*shuffle=*/true, /*drop_last=*/data.images > c.batch_size));
 
   Generator init(c.seed);
   PoseNet25d model(c.resnet, &init);
@@ -103,8 +93,8 @@ TrainResult run_finetune(const FinetuneConfig& config, bool resume) {
 
   nlohmann::json resolved = config;
   resolved["job"] = "finetune";
-  resolved["derived"] = {{"labelled_images", dataset->size()}, {"total_steps", total_steps},
-                         {"augment", augment_config_to_json(augment)}};
+  resolved["derived"] = {{"labelled_images", data.images}, {"total_steps", total_steps},
+                         {"augment", augment_config_to_json(data.augment)}};
   nn::RunLog log = open_run_log(c.run_dir, resume, resolved);
   nn::TrainLoop loop(model, optim, sched, scaler, loader, log, train_loop_options(c));
   loop.set_user_json(resolved);

@@ -23,20 +23,11 @@ namespace hg::hand {
 TrainResult run_pretrain(const PretrainConfig& config, bool resume) {
   validate(config);
   const TrainCommon& c = config.common;
-  FreiHandOptions data_options;
-  data_options.split = "training";
-  data_options.load_masks = false, data_options.load_depth = false, data_options.skip_bad = c.skip_bad;
-  auto dataset = std::make_shared<FreiHandDataset>(c.data, data_options);
-
-  AugmentConfig augment = augment_preset("peclr");
-  augment.crop.size = c.image_size;
-  HandBatchOptions batch_options;
-  batch_options.views = 2, batch_options.include_3d = false;
-  auto source = std::make_shared<HandExampleSource>(dataset, AugmentPipeline(augment), batch_options);
-  nn::DataLoader loader(source, loader_options(c, /*shuffle=*/true, /*drop_last=*/true));
+  const TrainingSource data = training_source(c, "peclr", /*views=*/2, /*include_3d=*/false);
+  nn::DataLoader loader(data.source, loader_options(c, /*shuffle=*/true, /*drop_last=*/true));
   if (loader.batches_per_epoch() < c.accumulate)
     throw std::invalid_argument("batch_size: " + std::to_string(c.batch_size) + " × accumulate " +
-                                std::to_string(c.accumulate) + " needs more than the " + std::to_string(dataset->size()) +
+                                std::to_string(c.accumulate) + " needs more than the " + std::to_string(data.images) +
                                 " training images of " + c.data);
 
   Generator init(c.seed);
@@ -54,7 +45,7 @@ TrainResult run_pretrain(const PretrainConfig& config, bool resume) {
 
   nlohmann::json resolved = config;
   resolved["job"] = "pretrain";
-  resolved["derived"] = {{"lr", adam.lr}, {"total_steps", total_steps}, {"augment", augment_config_to_json(augment)}};
+  resolved["derived"] = {{"lr", adam.lr}, {"total_steps", total_steps}, {"augment", augment_config_to_json(data.augment)}};
   nn::RunLog log = open_run_log(c.run_dir, resume, resolved);
   nn::TrainLoop loop(model, optim, sched, scaler, loader, log, train_loop_options(c));
   loop.set_user_json(resolved);

@@ -4,9 +4,29 @@
 #include <stdexcept>
 
 #include "autograd/shape.h"
+#include "hand/augment_pipeline.h"
+#include "hand/finetune.h"
+#include "hand/freihand.h"
 #include "nn/checkpoint.h"
 
 namespace hg::hand {
+
+TrainingSource training_source(const TrainCommon& c, const std::string& preset, int64_t views, bool include_3d,
+                               double labels) {
+  FreiHandOptions data_options;
+  data_options.split = "training";
+  data_options.load_masks = false, data_options.load_depth = false, data_options.skip_bad = c.skip_bad;
+  HandDatasetPtr dataset = std::make_shared<FreiHandDataset>(c.data, data_options);
+  if (labels < 1) dataset = std::make_shared<SubsetDataset>(dataset, labelled_subset(dataset->size(), labels, c.seed));
+  TrainingSource t;
+  t.augment = augment_preset(preset);
+  t.augment.crop.size = c.image_size;
+  HandBatchOptions batch_options;
+  batch_options.views = views, batch_options.include_3d = include_3d;
+  t.images = dataset->size();
+  t.source = std::make_shared<HandExampleSource>(dataset, AugmentPipeline(t.augment), batch_options);
+  return t;
+}
 
 nn::DataLoaderOptions loader_options(const TrainCommon& c, bool shuffle, bool drop_last) {
   nn::DataLoaderOptions o;

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "hand/augment.h"
+#include "hand/hand_batch.h"
 #include "hand/peclr_latent.h"
 #include "hand/train_config.h"
 #include "nn/data_loader.h"
@@ -14,6 +16,17 @@
 #include "nn/train_loop.h"
 
 namespace hg::hand {
+
+// The training split of c.data (images and annotations; no masks or depth), restricted to the seeded
+// labelled fraction `labels` (hand/finetune.h labelled_subset; 1 = all), augmented with `preset` at
+// c.image_size, as a loader source of `views` views.
+struct TrainingSource {
+  std::shared_ptr<HandExampleSource> source;
+  AugmentConfig augment;  // as applied (for config.json)
+  int64_t images = 0;     // samples in the (sub)set
+};
+TrainingSource training_source(const TrainCommon& c, const std::string& preset, int64_t views, bool include_3d,
+                               double labels = 1.0);
 
 nn::DataLoaderOptions loader_options(const TrainCommon& c, bool shuffle, bool drop_last);
 nn::TrainLoopOptions train_loop_options(const TrainCommon& c);

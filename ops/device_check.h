@@ -8,6 +8,7 @@ namespace hg::ops {
 
 template <class... Ts>
 void check_same_device(const char* what, const Tensor& a, const Ts&... rest) {
+  (void)what;  // unused when `rest` is empty
   ((rest.device() != a.device()
         ? throw std::invalid_argument(std::string(what) + ": tensors on different devices (" + a.device().str() +
                                       " and " + rest.device().str() + ")")
