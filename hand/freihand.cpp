@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "hand/skip_bad.h"
 #include "hand/skeleton.h"
 #include "tensor/factory.h"
 #include "tensor/image_io.h"
@@ -213,17 +214,8 @@ int64_t FreiHandDataset::image_id(int64_t index) const {
 
 HandSample FreiHandDataset::get(int64_t index) const {
   image_id(index);  // range check
-  if (!options_.skip_bad) return read(index);
-  for (int64_t attempt = 0; attempt < size(); ++attempt) {
-    try {
-      return read((index + attempt) % size());
-    } catch (const image::ImageError&) {
-      ++skipped_;
-    } catch (const FreiHandError&) {
-      ++skipped_;
-    }
-  }
-  throw FreiHandError(root_ + "/" + options_.split + ": no readable image among " + std::to_string(size()) + " samples");
+  return read_or_next_readable<FreiHandError>(index, size(), options_.skip_bad, skipped_, root_ + "/" + options_.split,
+                                              [this](int64_t i) { return read(i); });
 }
 
 HandSample FreiHandDataset::read(int64_t index) const {

@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <memory>
 
+#include "hand/skip_bad.h"
 #include "hand/skeleton.h"
 #include "tensor/factory.h"
 #include "tensor/image_io.h"
@@ -268,17 +269,8 @@ std::string Ho3dDataset::meta_path(int64_t index) const {
 
 HandSample Ho3dDataset::get(int64_t index) const {
   at(index);  // range check
-  if (!options_.skip_bad) return read(index);
-  for (int64_t attempt = 0; attempt < size(); ++attempt) {
-    try {
-      return read((index + attempt) % size());
-    } catch (const image::ImageError&) {
-      ++skipped_;
-    } catch (const Ho3dError&) {
-      ++skipped_;
-    }
-  }
-  throw Ho3dError(root_ + "/" + options_.split + ": no readable frame among " + std::to_string(size()));
+  return read_or_next_readable<Ho3dError>(index, size(), options_.skip_bad, skipped_, root_ + "/" + options_.split,
+                                          [this](int64_t i) { return read(i); });
 }
 
 HandSample Ho3dDataset::read(int64_t index) const {
