@@ -75,33 +75,26 @@ Tensor fan_vertices(Generator& g) {
 // table assigns (the row's position, which moves whenever rows are added elsewhere): the soft
 // rasteriser has kinks, and about one draw in a few hundred puts a pixel centre within ±eps of
 // one, so a row must not silently change its draw. The tests run the rows under many seeds.
-template <class Make>
-std::function<std::vector<Tensor>(Generator&)> own_stream(uint64_t stream, Make make) {
-  return [stream, make](Generator& table) {
-    Generator g(table.seed(), stream);
-    return make(g);
-  };
-}
 
 const GradcheckTable rows({
     // one triangle, pixels inside, outside and near its edges; wide σ so most pixels see it
     {"rasterize_soft/one_triangle",
-     own_stream(1, [](Generator& g) { return In{triangles(g, 1, 1, 10, 12, 3, 5, 1.0, 2.0), gc_uniform(g, {1, 3, 3}, 0, 1)}; }),
+     gc_own_stream(1, [](Generator& g) { return In{triangles(g, 1, 1, 10, 12, 3, 5, 1.0, 2.0), gc_uniform(g, {1, 3, 3}, 0, 1)}; }),
      [](const In& x) { return rasterize_soft(x[0], separate(1), x[1], settings(10, 12, 2.0, 0.2, 3)); },
      kAtol, kRtol, kEps},
     // overlapping / occluding faces at different depths: the depth softmax matters (γ 0.05)
     {"rasterize_soft/occluding_faces",
-     own_stream(2, [](Generator& g) { return In{triangles(g, 1, 3, 12, 12, 3, 6, 0.8, 3.0), gc_uniform(g, {1, 9, 3}, 0, 1)}; }),
+     gc_own_stream(2, [](Generator& g) { return In{triangles(g, 1, 3, 12, 12, 3, 6, 0.8, 3.0), gc_uniform(g, {1, 9, 3}, 0, 1)}; }),
      [](const In& x) { return rasterize_soft(x[0], separate(3), x[1], settings(12, 12, 1.0, 0.05, 3)); },
      kAtol, kRtol, kEps},
     // sharp edges (σ 0.3 px²) and a sharp depth softmax (γ 0.02)
     {"rasterize_soft/sharp",
-     own_stream(3, [](Generator& g) { return In{triangles(g, 1, 2, 12, 12, 3, 6, 0.8, 3.0), gc_uniform(g, {1, 6, 2}, 0, 1)}; }),
+     gc_own_stream(3, [](Generator& g) { return In{triangles(g, 1, 2, 12, 12, 3, 6, 0.8, 3.0), gc_uniform(g, {1, 6, 2}, 0, 1)}; }),
      [](const In& x) { return rasterize_soft(x[0], separate(2), x[1], settings(12, 12, 0.3, 0.02, 2)); },
      kAtol, kRtol, kEps},
     // per-face colours, a batch of two
     {"rasterize_soft/per_face_batch",
-     own_stream(4, [](Generator& g) { return In{triangles(g, 2, 2, 9, 11, 2.5, 5, 1.0, 2.5), gc_uniform(g, {2, 2, 3}, 0, 1)}; }),
+     gc_own_stream(4, [](Generator& g) { return In{triangles(g, 2, 2, 9, 11, 2.5, 5, 1.0, 2.5), gc_uniform(g, {2, 2, 3}, 0, 1)}; }),
      [](const In& x) {
        SoftRasterSettings s = settings(9, 11, 1.5, 0.1, 3);
        s.per_face_attributes = true;
@@ -111,7 +104,7 @@ const GradcheckTable rows({
     // shared vertices and both windings; small tiles so faces span several tiles (the backward's
     // per-tile records and their reduction)
     {"rasterize_soft/fan_tiles",
-     own_stream(5, [](Generator& g) { return In{fan_vertices(g), gc_uniform(g, {1, 5, 3}, 0, 1)}; }),
+     gc_own_stream(5, [](Generator& g) { return In{fan_vertices(g), gc_uniform(g, {1, 5, 3}, 0, 1)}; }),
      [](const In& x) {
        SoftRasterSettings s = settings(14, 15, 1.0, 0.1, 3);
        s.tile_size = 4;
@@ -120,7 +113,7 @@ const GradcheckTable rows({
      kAtol, kRtol, kEps},
     // the default culling threshold (1e-4): the truncated function's own derivative
     {"rasterize_soft/default_culling",
-     own_stream(6, [](Generator& g) { return In{triangles(g, 1, 4, 16, 20, 3, 6, 1.0, 1.4), gc_uniform(g, {1, 12, 3}, 0, 1)}; }),
+     gc_own_stream(6, [](Generator& g) { return In{triangles(g, 1, 4, 16, 20, 3, 6, 1.0, 1.4), gc_uniform(g, {1, 12, 3}, 0, 1)}; }),
      [](const In& x) {
        SoftRasterSettings s = settings(16, 20, 1.25, 0.3, 3);
        s.cull_probability = 1e-4;

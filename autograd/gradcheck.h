@@ -67,6 +67,17 @@ Tensor gc_uniform(Generator& g, const Shape& shape, double lo = -1.0, double hi 
 Tensor gc_away_from_zero(Generator& g, const Shape& shape, double lo = 0.2, double hi = 1.0);
 // A non-contiguous leaf with the given shape: a transposed view of a fresh buffer.
 Tensor gc_noncontiguous(Generator& g, const Shape& shape, double lo = -1.0, double hi = 1.0);
+// make_inputs for a row that draws from its own Philox stream (the table's seed, `stream`) instead of
+// the one its position in the table selects: for functions with kinks (e.g. the rasteriser), where a
+// rare draw lands within ±eps of one, adding rows elsewhere must not change this row's inputs.
+template <class Make>
+std::function<std::vector<Tensor>(Generator&)> gc_own_stream(uint64_t stream, Make make) {
+  return [stream, make](Generator& table) {
+    Generator g(table.seed(), stream);
+    return make(g);
+  };
+}
+
 // Without requires_grad (constants such as targets or masks).
 Tensor gc_constant(Generator& g, const Shape& shape, double lo = -1.0, double hi = 1.0);
 

@@ -109,26 +109,19 @@ Tensor render_all(const SoftRender& r) { return cat({r.rgb, r.silhouette, r.dept
 // table assigns (the row's position, which moves whenever rows are added elsewhere): the soft
 // rasteriser has kinks, and about one draw in a few hundred puts a pixel centre within ±eps of
 // one, so a row must not silently change its draw. The tests run the rows under many seeds.
-template <class Make>
-std::function<std::vector<Tensor>(Generator&)> own_stream(uint64_t stream, Make make) {
-  return [stream, make](Generator& table) {
-    Generator g(table.seed(), stream);
-    return make(g);
-  };
-}
 
 const GradcheckTable rows({
     {"hand_shade/batch",
-     own_stream(1, [](Generator& g) { return In{gc_uniform(g, {2, 5, 3}, 0.2, 1.0), normals(g, 2, 5), lights(g, 2)}; }),
+     gc_own_stream(1, [](Generator& g) { return In{gc_uniform(g, {2, 5, 3}, 0.2, 1.0), normals(g, 2, 5), lights(g, 2)}; }),
      [](const In& x) { return shade(x[0], x[1], x[2]); }},
-    {"hand_face_normals/fan", own_stream(2, [](Generator& g) { return In{gc_uniform(g, {2, 5, 3})}; }),
+    {"hand_face_normals/fan", gc_own_stream(2, [](Generator& g) { return In{gc_uniform(g, {2, 5, 3})}; }),
      [](const In& x) {
        return face_normals(x[0], from_vector(std::vector<int64_t>{0, 1, 2, 0, 2, 3, 0, 4, 3, 1, 4, 2}, {4, 3}, DType::i64));
      }},
-    {"hand_vertex_normals/octahedron", own_stream(3, [](Generator& g) { return In{octahedron(g, {0.1, -0.2, 0.9}, 0.5)}; }),
+    {"hand_vertex_normals/octahedron", gc_own_stream(3, [](Generator& g) { return In{octahedron(g, {0.1, -0.2, 0.9}, 0.5)}; }),
      [](const In& x) { return vertex_normals(x[0], octahedron_faces()); }},
     {"hand_screen_vertices/batch",
-     own_stream(4, [](Generator& g) {
+     gc_own_stream(4, [](Generator& g) {
        return In{leaf(cat({uniform({2, 4, 2}, -0.1, 0.1, DType::f64, &g), uniform({2, 4, 1}, 0.4, 0.8, DType::f64, &g)}, -1)
                           .to_vector<double>(),
                       {2, 4, 3}),
@@ -143,7 +136,7 @@ const GradcheckTable rows({
     // near-edge-on face, whose depth changes fast across it; atol 1e-5 then covers the rounding
     // of s = Σ out·R ~ 1000 (~1e-12) over a 2e-7 difference, gradients being O(1–100).
     {"hand_render_soft/per_vertex_lit",
-     own_stream(5, [](Generator& g) {
+     gc_own_stream(5, [](Generator& g) {
        return In{octahedron(g, {0.2, -0.3, 50}, 3), gc_uniform(g, {1, 6, 3}, 0.3, 1.0), camera(1), lights(g, 1)};
      }),
      [](const In& x) {
@@ -154,7 +147,7 @@ const GradcheckTable rows({
     // its gradient is checked above, and it moves pixels the most) and one light per image. Steps
     // of 3e-7 (3e-9 m, 6e-7 px): adjacent faces differ in colour here, which magnifies the kinks.
     {"hand_render_soft/per_face_batch",
-     own_stream(6, [](Generator& g) {
+     gc_own_stream(6, [](Generator& g) {
        Tensor a = octahedron(g, {0.3, 0.1, 55}, 3), b = octahedron(g, {-0.2, 0.2, 60}, 3.5);
        return In{leaf(cat({a, b}, 0).to_vector<double>(), {2, 6, 3}), gc_uniform(g, {2, 8, 3}, 0.3, 1.0), lights(g, 2)};
      }),
