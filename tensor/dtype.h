@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "tensor/dtype_code.h"
 #include "tensor/host_device.h"
 
 namespace hg {
@@ -13,20 +14,6 @@ namespace hg {
 using half = Eigen::half;
 using bfloat16 = Eigen::bfloat16;
 
-enum class DType : uint8_t { f32, f64, f16, bf16, i32, i64, u8, boolean };
-
-constexpr size_t dtype_size(DType t) {
-  switch (t) {
-    case DType::f64: case DType::i64: return 8;
-    case DType::f32: case DType::i32: return 4;
-    case DType::f16: case DType::bf16: return 2;
-    case DType::u8: case DType::boolean: return 1;
-  }
-  return 0;
-}
-constexpr bool is_floating(DType t) {
-  return t == DType::f32 || t == DType::f64 || t == DType::f16 || t == DType::bf16;
-}
 // Short name used in messages and CLI flags: "f32", "bf16", "bool", ...
 const char* dtype_name(DType t);
 // Name used by the safetensors format: "F32", "BF16", "BOOL", ...

@@ -150,7 +150,9 @@ void strided_apply4(const Tensor& a, const Tensor& b, const Tensor& c, const Ten
                   {&a.strides(), &b.strides(), &c.strides(), &d.strides()}, f);
 }
 
-// Copies between devices (or on a GPU) through the hook the CUDA backend installs.
+// Copies through the hooks the CUDA backend installs (tensor/device_copy.h): between devices, and
+// between two tensors on the same GPU.
 void copy_across_devices(const Tensor& dst, const Tensor& src);
+void copy_on_device(const Tensor& dst, const Tensor& src);
 
 }  // namespace hg

@@ -237,10 +237,8 @@ Tensor expand(const Tensor& t, const Shape& sizes) {
 }
 
 void copy_(const Tensor& dst, const Tensor& src) {
-  if (dst.device() != src.device() || !dst.device().is_cpu()) {
-    copy_across_devices(dst, src);
-    return;
-  }
+  if (dst.device() != src.device()) return copy_across_devices(dst, src);
+  if (dst.device().is_cuda()) return copy_on_device(dst, src);
   const Tensor s = src.sizes() == dst.sizes() ? src : expand(src, dst.sizes());
   dispatch_all(dst.dtype(), "copy", [&]<class D>() {
     dispatch_all(s.dtype(), "copy", [&]<class S>() {

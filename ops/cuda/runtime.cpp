@@ -57,3 +57,12 @@ std::string unavailable_reason() {
 }
 
 }  // namespace hg::cuda
+
+#include "ops/cuda/math_options.h"
+
+namespace hg::cuda {
+MathOptions& math_options() {
+  static MathOptions options;
+  return options;
+}
+}  // namespace hg::cuda

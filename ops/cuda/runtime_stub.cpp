@@ -8,3 +8,12 @@ std::string runtime_versions() { return "not built (configure with HANDGRAD_CUDA
 std::vector<DeviceInfo> devices() { return {}; }
 std::string unavailable_reason() { return "handgrad was built without the CUDA backend"; }
 }  // namespace hg::cuda
+
+#include "ops/cuda/math_options.h"
+
+namespace hg::cuda {
+MathOptions& math_options() {  // the options exist (the CLI sets them) but nothing reads them
+  static MathOptions options;
+  return options;
+}
+}  // namespace hg::cuda
