@@ -2,9 +2,14 @@
 #include "ops/conv.h"
 
 #include "ops/cpu/conv2d.h"
+#include "ops/cuda/dispatch.h"
 #include "ops/device_check.h"
 #include "ops/reduce.h"
 #include "tensor/view.h"
+
+#if HANDGRAD_WITH_CUDA
+#include "ops/cuda/conv_cuda.h"
+#endif
 
 namespace hg::ops {
 namespace {
@@ -84,13 +89,13 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
   const char* what = "conv2d";
   const Shape out_shape = conv2d_output_shape(x, w, bias, p);
   check_same_device(what, x, w);
-  require_cpu(what, x, w);
   check_dtypes(what, x, w);
   if (bias.defined()) {
     check_same_device(what, x, bias);
-    require_cpu(what, bias);
     check_dtypes(what, x, bias);
   }
+  HG_ON_CUDA(x, cuda::conv2d(x, w, bias, p));
+  require_cpu(what, x, w);
   const cpu::ConvGeometry g = geometry(x.sizes(), w.sizes(), p);
   return run_typed(x.dtype(), what, [&]<class T>(DType dt) {
     const Tensor xc = contiguous(to_dtype(x, dt)), wc = contiguous(to_dtype(w, dt));
@@ -111,8 +116,9 @@ Tensor conv2d_backward_input(const Tensor& gy, const Tensor& w, const Shape& inp
                                 shape_str(expect) + " (input " + shape_str(input_sizes) + ", weight " +
                                 w.shape_string() + ")");
   check_same_device(what, gy, w);
-  require_cpu(what, gy, w);
   check_dtypes(what, gy, w);
+  HG_ON_CUDA(gy, cuda::conv2d_backward_input(gy, w, input_sizes, p));
+  require_cpu(what, gy, w);
   const cpu::ConvGeometry g = geometry(input_sizes, w.sizes(), p);
   return run_typed(gy.dtype(), what, [&]<class T>(DType dt) {
     const Tensor gc = contiguous(to_dtype(gy, dt)), wc = contiguous(to_dtype(w, dt));
@@ -131,8 +137,9 @@ Tensor conv2d_backward_weight(const Tensor& gy, const Tensor& x, const Shape& we
                                 shape_str(expect) + " (input " + x.shape_string() + ", weight " +
                                 shape_str(weight_sizes) + ")");
   check_same_device(what, gy, x);
-  require_cpu(what, gy, x);
   check_dtypes(what, gy, x);
+  HG_ON_CUDA(gy, cuda::conv2d_backward_weight(gy, x, weight_sizes, p));
+  require_cpu(what, gy, x);
   const cpu::ConvGeometry g = geometry(x.sizes(), weight_sizes, p);
   return run_typed(gy.dtype(), what, [&]<class T>(DType dt) {
     const Tensor gc = contiguous(to_dtype(gy, dt)), xc = contiguous(to_dtype(x, dt));
@@ -151,6 +158,8 @@ Tensor conv2d_backward_weight(const Tensor& gy, const Tensor& x, const Shape& we
 
 Tensor conv2d_backward_bias(const Tensor& gy) {
   check_dim("conv2d_backward_bias", gy, 4, "grad_output [N, O, Ho, Wo]");
+  check_floating("conv2d_backward_bias", gy);
+  HG_ON_CUDA(gy, cuda::conv2d_backward_bias(gy));
   return sum(gy, {0, 2, 3});
 }
 

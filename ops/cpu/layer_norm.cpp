@@ -6,8 +6,14 @@
 #include <cmath>
 
 #include "ops/cpu/norm_common.h"
+#include "ops/cuda/dispatch.h"
+#include "ops/cuda/layer_norm_functors.h"
 #include "ops/device_check.h"
 #include "ops/norm.h"
+
+#if HANDGRAD_WITH_CUDA
+#include "ops/cuda/batch_norm_cuda.h"
+#endif
 
 namespace hg::ops {
 namespace {
@@ -15,27 +21,18 @@ namespace {
 using norm_detail::check_param;
 using norm_detail::grad_like;
 using norm_detail::param_or;
-
-// Number of elements in the normalised trailing dims, after checking they match x.
-int64_t row_length(const char* what, const Tensor& x, const Shape& ns) {
-  const int64_t k = static_cast<int64_t>(ns.size());
-  bool ok = k >= 1 && x.dim() >= k;
-  for (int64_t i = 0; ok && i < k; ++i) ok = x.size(x.dim() - k + i) == ns[i];
-  if (!ok)
-    throw std::invalid_argument(std::string(what) + ": normalized_shape " + shape_str(ns) +
-                                " does not match the trailing dims of input shape " + x.shape_string());
-  return shape_numel(ns);
-}
+using norm_detail::layer_norm_row_length;
 
 }  // namespace
 
 NormForward layer_norm(const Tensor& x, const Shape& ns, const Tensor& weight, const Tensor& bias, double eps) {
   const char* what = "layer_norm";
-  require_cpu(what, x);
   check_floating(what, x);
-  const int64_t m = row_length(what, x, ns);
+  const int64_t m = layer_norm_row_length(what, x, ns);
   check_param(what, "weight", weight, ns, x);
   check_param(what, "bias", bias, ns, x);
+  HG_ON_CUDA(x, cuda::layer_norm(x, ns, weight, bias, eps));
+  require_cpu(what, x);
   const int64_t rows = m ? x.numel() / m : 0;
   const std::vector<double> w = param_or(weight, m, 1.0), b = param_or(bias, m, 0.0);
   std::vector<double> mean(rows), rstd(rows);
@@ -56,11 +53,11 @@ NormForward layer_norm(const Tensor& x, const Shape& ns, const Tensor& weight, c
         const double d = static_cast<double>(p[j]) - mu;
         ss += d * d;
       }
-      const double rs = 1.0 / std::sqrt(ss / static_cast<double>(m) + eps);
+      const double rs = fn::ln_rstd(ss, static_cast<double>(m), eps);
       mean[i] = mu;
       rstd[i] = rs;
-      T* q = yp + i * m;  // y = (x − mean)·rstd·w + b
-      for (int64_t j = 0; j < m; ++j) q[j] = static_cast<T>((static_cast<double>(p[j]) - mu) * rs * w[j] + b[j]);
+      T* q = yp + i * m;
+      for (int64_t j = 0; j < m; ++j) q[j] = static_cast<T>(fn::ln_normalize(static_cast<double>(p[j]), mu, rs, w[j], b[j]));
     }
   });
   r.mean = from_vector(mean, {rows}, DType::f64);
@@ -71,10 +68,16 @@ NormForward layer_norm(const Tensor& x, const Shape& ns, const Tensor& weight, c
 NormGrads layer_norm_backward(const Tensor& grad_out, const Tensor& x, const Shape& ns, const Tensor& weight,
                               const Tensor& mean_t, const Tensor& rstd_t, NormNeeds needs) {
   const char* what = "layer_norm_backward";
-  require_cpu(what, grad_out, x);
+  check_same_device(what, grad_out, x);
   check_same_shape(what, grad_out, x);
-  const int64_t m = row_length(what, x, ns);
+  check_floating(what, x);
+  const int64_t m = layer_norm_row_length(what, x, ns);
   const int64_t rows = m ? x.numel() / m : 0;
+  check_param(what, "weight", weight, ns, x);
+  norm_detail::check_saved_stats(what, mean_t, rstd_t, rows, x);
+  check_same_device(what, x, mean_t, rstd_t);
+  HG_ON_CUDA(x, cuda::layer_norm_backward(grad_out, x, ns, weight, mean_t, rstd_t, needs));
+  require_cpu(what, grad_out, x);
   const std::vector<double> w = param_or(weight, m, 1.0);
   const std::vector<double> mean = mean_t.to_vector<double>(), rstd = rstd_t.to_vector<double>();
   Tensor xc = contiguous(x), gc = contiguous(to_dtype(grad_out, x.dtype()));
@@ -94,13 +97,13 @@ NormGrads layer_norm_backward(const Tensor& grad_out, const Tensor& x, const Sha
         for (int64_t j = 0; j < m; ++j) {
           const double gh = static_cast<double>(g[j]) * w[j];
           a += gh;
-          bsum += gh * (static_cast<double>(p[j]) - mean[i]) * rstd[i];
+          bsum += gh * fn::ln_xhat(static_cast<double>(p[j]), mean[i], rstd[i]);
         }
         a /= static_cast<double>(m);
         bsum /= static_cast<double>(m);
         for (int64_t j = 0; j < m; ++j) {
-          const double xh = (static_cast<double>(p[j]) - mean[i]) * rstd[i];
-          dx[i * m + j] = static_cast<T>(rstd[i] * (static_cast<double>(g[j]) * w[j] - a - xh * bsum));
+          const double xh = fn::ln_xhat(static_cast<double>(p[j]), mean[i], rstd[i]);
+          dx[i * m + j] = static_cast<T>(fn::ln_input_grad(static_cast<double>(g[j]), w[j], xh, rstd[i], a, bsum));
         }
       }
     }
@@ -113,7 +116,7 @@ NormGrads layer_norm_backward(const Tensor& grad_out, const Tensor& x, const Sha
         for (int64_t i = 0; i < rows; ++i)
           for (int64_t j = j0; j < j1; ++j) {
             const double g = static_cast<double>(gp[i * m + j]);
-            if (needs[1]) dw[j] += g * (static_cast<double>(xp[i * m + j]) - mean[i]) * rstd[i];
+            if (needs[1]) dw[j] += g * fn::ln_xhat(static_cast<double>(xp[i * m + j]), mean[i], rstd[i]);
             if (needs[2]) db[j] += g;
           }
       }

@@ -3,10 +3,15 @@
 // Small matrices in large batches run one GEMM per thread; large ones let Eigen use the threads.
 #include <Eigen/Core>
 
+#include "ops/cuda/dispatch.h"
 #include "ops/device_check.h"
 #include "ops/linalg.h"
 #include "ops/pointwise.h"
 #include "tensor/view.h"
+
+#if HANDGRAD_WITH_CUDA
+#include "ops/cuda/linalg_cuda.h"
+#endif
 
 namespace hg::ops {
 namespace {
@@ -79,7 +84,6 @@ Tensor matmul_typed(const Tensor& a0, const Tensor& b0) {
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   check_same_device("matmul", a, b);
-  require_cpu("matmul", a, b);
   if (a.dim() < 2 || b.dim() < 2)
     throw std::invalid_argument("matmul: operands need >= 2 dims, got " + a.shape_string() + " and " + b.shape_string());
   if (a.size(-1) != b.size(-2))
@@ -87,6 +91,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                                 " do not chain (inner sizes " + std::to_string(a.size(-1)) + " vs " +
                                 std::to_string(b.size(-2)) + ")");
   const DType dt = promote_types(a.dtype(), b.dtype());
+  if (!is_floating(dt)) throw std::invalid_argument(std::string("matmul: unsupported dtype ") + dtype_name(dt));
+  HG_ON_CUDA(a, cuda::matmul(to_dtype(a, dt), to_dtype(b, dt)));
+  require_cpu("matmul", a, b);
   if (dt == DType::f64) return matmul_typed<double>(to_dtype(a, dt), to_dtype(b, dt));
   if (dt == DType::f32) return matmul_typed<float>(a, b);
   if (dt == DType::f16 || dt == DType::bf16)  // accumulate in f32, store in the low-precision type
@@ -98,14 +105,17 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
   if (w.dim() != 2) throw std::invalid_argument("linear: weight must be [out, in], got " + w.shape_string());
   if (x.dim() < 1 || x.size(-1) != w.size(1))
     throw std::invalid_argument("linear: input " + x.shape_string() + " does not match weight " + w.shape_string());
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != w.size(0)))
+    throw std::invalid_argument("linear: bias " + bias.shape_string() + " does not match weight " + w.shape_string());
+  check_same_device("linear", x, w);
+  if (bias.defined()) check_same_device("linear", x, bias);
+  const DType dt = promote_types(x.dtype(), w.dtype());
+  if (!is_floating(dt)) throw std::invalid_argument(std::string("linear: unsupported dtype ") + dtype_name(dt));
+  HG_ON_CUDA(x, cuda::linear(to_dtype(x, dt), w, bias));
   Shape lead(x.sizes().begin(), x.sizes().end() - 1);
   Tensor x2 = reshape(x, {-1, x.size(-1)});
   Tensor y = matmul(x2, transpose(w, 0, 1));
-  if (bias.defined()) {
-    if (bias.dim() != 1 || bias.size(0) != w.size(0))
-      throw std::invalid_argument("linear: bias " + bias.shape_string() + " does not match weight " + w.shape_string());
-    add_(y, bias);
-  }
+  if (bias.defined()) add_(y, bias);
   lead.push_back(w.size(0));
   return reshape(y, lead);
 }

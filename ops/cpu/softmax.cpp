@@ -7,9 +7,15 @@
 #include <limits>
 #include <type_traits>
 
+#include "ops/cuda/dispatch.h"
+#include "ops/cuda/softmax_functors.h"
 #include "ops/device_check.h"
 #include "ops/softmax.h"
 #include "tensor/view.h"
+
+#if HANDGRAD_WITH_CUDA
+#include "ops/cuda/softmax_cuda.h"
+#endif
 
 namespace hg::ops {
 namespace {
@@ -45,9 +51,10 @@ void for_each_row(const RowLayout& l, Row&& row) {
 
 template <bool Log>
 Tensor softmax_forward(const Tensor& x, int64_t dim_in, const char* what) {
-  require_cpu(what, x);
   check_floating(what, x);
   const int64_t dim = x.dim() == 0 ? 0 : wrap_dim(dim_in, x.dim(), what);
+  HG_ON_CUDA(x, cuda::softmax_forward(x, dim, Log));
+  require_cpu(what, x);
   const RowLayout l = layout_of(x, dim);
   Tensor xc = contiguous(x);
   Tensor y = Tensor::empty(x.sizes(), x.options());
@@ -61,16 +68,16 @@ Tensor softmax_forward(const Tensor& x, int64_t dim_in, const char* what) {
       const T* p = xp + base;
       T* q = yp + base;
       A m = -std::numeric_limits<A>::infinity();
-      for (int64_t k = 0; k < n; ++k) m = std::max(m, static_cast<A>(p[k * s]));
+      for (int64_t k = 0; k < n; ++k) m = fn::softmax_max(m, static_cast<A>(p[k * s]));
       double sum = 0;  // Σ exp(x − m)
       for (int64_t k = 0; k < n; ++k) {
-        const A e = std::exp(static_cast<A>(p[k * s]) - m);
+        const A e = fn::softmax_exp(static_cast<A>(p[k * s]), m);
         if constexpr (!Log) q[k * s] = static_cast<T>(e);
         sum += static_cast<double>(e);
       }
       if constexpr (Log) {  // y = x − m − log Σ
         const A shift = m + static_cast<A>(std::log(sum));
-        for (int64_t k = 0; k < n; ++k) q[k * s] = static_cast<T>(static_cast<A>(p[k * s]) - shift);
+        for (int64_t k = 0; k < n; ++k) q[k * s] = static_cast<T>(fn::log_softmax_value(static_cast<A>(p[k * s]), shift));
       } else {  // y = exp(x − m) / Σ
         const A inv = static_cast<A>(1.0 / sum);
         for (int64_t k = 0; k < n; ++k) q[k * s] = static_cast<T>(static_cast<A>(q[k * s]) * inv);
@@ -82,9 +89,12 @@ Tensor softmax_forward(const Tensor& x, int64_t dim_in, const char* what) {
 
 template <bool Log>
 Tensor softmax_backward_impl(const Tensor& grad_out, const Tensor& y, int64_t dim_in, const char* what) {
-  require_cpu(what, grad_out, y);
+  check_same_device(what, grad_out, y);
   check_same_shape(what, grad_out, y);
+  check_floating(what, y);
   const int64_t dim = y.dim() == 0 ? 0 : wrap_dim(dim_in, y.dim(), what);
+  HG_ON_CUDA(y, cuda::softmax_backward(grad_out, y, dim, Log));
+  require_cpu(what, grad_out, y);
   const RowLayout l = layout_of(y, dim);
   Tensor yc = contiguous(y), gc = contiguous(to_dtype(grad_out, y.dtype()));
   Tensor dx = Tensor::empty(y.sizes(), y.options());
@@ -107,8 +117,8 @@ Tensor softmax_backward_impl(const Tensor& grad_out, const Tensor& y, int64_t di
       const A a = static_cast<A>(acc);
       for (int64_t k = 0; k < n; ++k) {
         const A gk = static_cast<A>(g[k * s]), yk = static_cast<A>(yr[k * s]);
-        if constexpr (Log) o[k * s] = static_cast<T>(gk - std::exp(yk) * a);  // g − softmax·Σg
-        else o[k * s] = static_cast<T>(yk * (gk - a));                         // y·(g − Σ g·y)
+        if constexpr (Log) o[k * s] = static_cast<T>(fn::log_softmax_grad(yk, gk, a));
+        else o[k * s] = static_cast<T>(fn::softmax_grad(yk, gk, a));
       }
     });
   });
