@@ -7,6 +7,7 @@
 #include "autograd/pointwise.h"
 #include "nn/optim_foreach.h"
 #include "nn/optim_functors.h"
+#include "ops/cuda/grad_scaler_cuda.h"
 #include "ops/pointwise.h"
 #include "tensor/factory.h"
 
@@ -37,13 +38,23 @@ void GradScaler::unscale_(Optimizer& optimizer) {
   const double inv = static_cast<double>(1.0f / static_cast<float>(scale_));
   NoGradGuard no_grad;
   bool finite = true;
+  std::vector<Tensor> device_grads;  // unscaled together below: one host wait per device, not per gradient
   for (const auto& group : optimizer.param_groups())
     for (const auto& [name, w] : group.params) {
       const Tensor g = w.grad();
       if (!g.defined()) continue;
+      if (g.device().is_cuda()) {
+        device_grads.push_back(g);
+        continue;
+      }
       foreach_update<1>("GradScaler.unscale_", fn::ScaleBy{inv}, g);
       finite = finite && ops::all_finite(g);
     }
+#if HANDGRAD_WITH_CUDA
+  if (!device_grads.empty()) finite = cuda::unscale_and_check_finite(device_grads, inv) && finite;
+#else
+  if (!device_grads.empty()) throw std::logic_error("GradScaler.unscale_: CUDA gradients in a build without CUDA");
+#endif
   st.unscaled = true;
   st.found_inf = !finite;
 }

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 #include "autograd/node.h"
 #include "nn/optim_foreach.h"
 #include "nn/optim_functors.h"
+#include "ops/cuda/optim_cuda.h"
 #include "ops/reduce.h"
 
 namespace hg::nn {
@@ -45,11 +47,7 @@ LARS::LARS(std::unique_ptr<Optimizer> inner, LarsOptions options)
 }
 
 double LARS::factor(double w_norm, double g_norm, double weight_decay, double lr, const LarsOptions& o) {
-  if (w_norm == 0 || g_norm == 0) return 1.0;
-  const double trust = o.trust_coefficient * w_norm / (g_norm + weight_decay * w_norm + o.eps);
-  if (o.mode == LarsMode::scale) return trust;
-  if (lr == 0) return 1.0;  // trust / lr = +inf
-  return std::min(trust / lr, 1.0);
+  return fn::lars_factor(w_norm, g_norm, weight_decay, lr, o.trust_coefficient, o.eps, o.mode == LarsMode::clip);
 }
 
 void LARS::step() {
@@ -62,6 +60,19 @@ void LARS::step() {
   }
   {
     NoGradGuard no_grad;
+    // CUDA parameters: the factor is computed and applied on the device (ops/cuda/optim_cuda.h),
+    // each into its slot of a per-device buffer read once after the loop (no wait per parameter).
+    struct DeviceFactors {
+      Tensor values;                 // [count] f64 on the device
+      std::vector<size_t> entries;   // index into last_factors_ of each slot
+    };
+    std::map<int, int64_t> counts;
+    for (const auto& g : groups)
+      for (const auto& [name, w] : g.params)
+        if (w.grad().defined() && w.device().is_cuda() && !options_.exclude(name, w)) ++counts[w.device().index];
+    std::map<int, DeviceFactors> on_device;
+    for (const auto& [dev, n] : counts)
+      on_device[dev].values = Tensor::empty({n}, TensorOptions(DType::f64, Device::cuda(dev)));
     for (const auto& g : groups) {
       for (const auto& [name, w] : g.params) {
         const Tensor grad = w.grad();
@@ -70,12 +81,26 @@ void LARS::step() {
           last_factors_.emplace_back(name, 1.0);
           continue;
         }
+#if HANDGRAD_WITH_CUDA
+        if (w.device().is_cuda()) {
+          DeviceFactors& d = on_device.at(w.device().index);
+          cuda::lars_rescale(grad, w, g.weight_decay, g.lr, options_.trust_coefficient, options_.eps,
+                             options_.mode == LarsMode::clip, d.values, static_cast<int64_t>(d.entries.size()));
+          d.entries.push_back(last_factors_.size());
+          last_factors_.emplace_back(name, 0.0);  // filled below
+          continue;
+        }
+#endif
         const double w_norm = ops::norm(w).item<double>();
         const double g_norm = ops::norm(grad).item<double>();
         const double f = factor(w_norm, g_norm, g.weight_decay, g.lr, options_);
         foreach_update<1>("LARS", fn::LarsRescale{f, g.weight_decay}, grad, w);
         last_factors_.emplace_back(name, f);
       }
+    }
+    for (const auto& [dev, d] : on_device) {
+      const std::vector<double> f = d.values.to_vector<double>();  // the one wait per device
+      for (size_t i = 0; i < d.entries.size(); ++i) last_factors_[d.entries[i]].second = f[i];
     }
   }
   // The inner optimiser steps without weight decay (LARS applied it above); restore it afterwards.

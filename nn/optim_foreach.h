@@ -2,12 +2,15 @@
 // same-dtype tensors, updating the first `kWritten` of them in place (the parameter, its moment
 // buffers, or a gradient) and only reading the rest. Values are converted to compute precision
 // (float for f16/bf16) around the call. Updated tensors must not be broadcast views (stride 0).
-// CPU only for now; a CUDA build would launch the same functor.
+// CUDA tensors run the same functor in one fused kernel per call (ops/cuda/foreach_kernels.h; the
+// functor needs an instantiation line in ops/cuda/foreach.cu).
 #pragma once
 #include <array>
 #include <string>
 #include <tuple>
 
+#include "ops/cuda/foreach_kernels.h"
+#include "ops/cuda/tensor_args.h"
 #include "ops/device_check.h"
 #include "tensor/strided_loop.h"
 
@@ -32,6 +35,14 @@ void foreach_update(const char* what, const F& f, const Ts&... ts) {
         throw std::invalid_argument(std::string(what) + ": cannot update a broadcast (stride-0) tensor of shape " +
                                     all[k]->shape_string() + " in place");
   if constexpr (N > 1) ops::check_same_device(what, ts...);
+#if HANDGRAD_WITH_CUDA
+  if (all[0]->device().is_cuda()) {
+    ops::check_floating(what, *all[0]);
+    const std::array<cuda::StridedArg, N> args{cuda::strided_arg(ts)...};
+    cuda::launch_foreach_update<kWritten, N>(f, args.data(), all[0]->device().index);
+    return;
+  }
+#endif
   ops::require_cpu(what, ts...);
   dispatch_float(all[0]->dtype(), what, [&]<class T>() {
     using C = compute_t<T>;

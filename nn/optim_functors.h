@@ -1,73 +1,8 @@
-// Element-wise update formulas of the optimisers, LARS and the loss scaler, written once for every
-// backend (HG_HOST_DEVICE): the CPU loop in nn/optim_foreach.h runs them today and a CUDA kernel can
-// instantiate the same structs later, so the CPU tests cover the arithmetic the GPU would run.
-//
-// Each functor takes references to one element of every tensor involved, in compute precision
-// (float for f32/f16/bf16, double for f64); the first arguments are the ones it updates.
-// Per-step scalars (lr, bias corrections, ...) are fields, computed once per step on the host.
+// The optimiser update functors live in ops/optim_functors.h (namespace hg::fn) so the CUDA
+// backend can instantiate them; nn code keeps naming them fn::SgdUpdate, fn::AdamUpdate, ...
 #pragma once
-#include <cmath>
+#include "ops/optim_functors.h"
 
-#include "tensor/host_device.h"
-
-namespace hg::nn::fn {
-
-// SGD with momentum, dampening, Nesterov and L2 weight decay (torch.optim.SGD semantics):
-//   g   <- g + wd·w
-//   buf <- g                         on the first step with momentum
-//   buf <- μ·buf + (1 − dampening)·g  afterwards
-//   d   <- g + μ·buf (Nesterov)  or  buf  (or g when μ = 0)
-//   w   <- w − lr·d
-struct SgdMomentumUpdate {
-  double lr, momentum, dampening, weight_decay;
-  bool nesterov, first_step;
-  template <class T> HG_HOST_DEVICE void operator()(T& w, T& buf, T g) const {
-    g += T(weight_decay) * w;
-    buf = first_step ? g : T(momentum) * buf + T(1.0 - dampening) * g;
-    const T d = nesterov ? g + T(momentum) * buf : buf;
-    w -= T(lr) * d;
-  }
-};
-// The same without momentum (no buffer): w <- w − lr·(g + wd·w).
-struct SgdUpdate {
-  double lr, weight_decay;
-  template <class T> HG_HOST_DEVICE void operator()(T& w, T g) const { w -= T(lr) * (g + T(weight_decay) * w); }
-};
-
-// Adam / AdamW (torch.optim.Adam / AdamW semantics), at step t = 1, 2, ...:
-//   Adam  (L2):        g <- g + wd·w
-//   AdamW (decoupled): w <- w − lr·wd·w          (before the moment update, on the old w)
-//   m <- β1·m + (1 − β1)·g
-//   v <- β2·v + (1 − β2)·g²
-//   w <- w − (lr / (1 − β1^t)) · m / ( sqrt(v) / sqrt(1 − β2^t) + ε )     (ε outside the sqrt)
-// `step_size` = lr / (1 − β1^t) and `bc2_sqrt` = sqrt(1 − β2^t) are computed on the host.
-struct AdamUpdate {
-  double lr, beta1, beta2, eps, weight_decay, step_size, bc2_sqrt;
-  bool decoupled;
-  template <class T> HG_HOST_DEVICE void operator()(T& w, T& m, T& v, T g) const {
-    using std::sqrt;
-    if (decoupled) {
-      w *= T(1.0 - lr * weight_decay);
-    } else {
-      g += T(weight_decay) * w;
-    }
-    m = T(beta1) * m + T(1.0 - beta1) * g;
-    v = T(beta2) * v + T(1.0 - beta2) * g * g;
-    const T denom = sqrt(v) / T(bc2_sqrt) + T(eps);
-    w -= T(step_size) * (m / denom);
-  }
-};
-
-// LARS gradient rescaling (both modes, see nn/lars.h):  g <- factor·(g + wd·w).
-struct LarsRescale {
-  double factor, weight_decay;
-  template <class T> HG_HOST_DEVICE void operator()(T& g, T w) const { g = T(factor) * (g + T(weight_decay) * w); }
-};
-
-// Multiply by a scalar (gradient clipping by norm, loss-scaler unscaling): g <- k·g.
-struct ScaleBy {
-  double k;
-  template <class T> HG_HOST_DEVICE void operator()(T& g) const { g *= T(k); }
-};
-
-}  // namespace hg::nn::fn
+namespace hg::nn {
+namespace fn = ::hg::fn;
+}  // namespace hg::nn

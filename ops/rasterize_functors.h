@@ -1,6 +1,6 @@
 // The per-(pixel, face) arithmetic of the rasterisers, written once for every backend
 // (HG_HOST_DEVICE, like ops/functors.h): the CPU kernels in ops/cpu/rasterize_*.cpp call exactly
-// these functions, and ops/cuda/rasterize_device.cu compiles them for the GPU.
+// these functions, and ops/cuda/rasterize.cu runs them on the GPU.
 //
 // Screen space: a vertex is (x, y, z) with (x, y) in pixels (the centre of pixel (i, j) is at
 // (x, y) = (j, i), DESIGN.md) and z its camera depth (> 0). Notation for one triangle P0 P1 P2 and

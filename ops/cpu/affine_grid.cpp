@@ -1,20 +1,17 @@
 // CPU affine_grid: the sampling grid of an affine transform, and its derivative w.r.t. theta.
 #include <vector>
 
+#include "ops/cuda/dispatch.h"
+#include "ops/cuda/sample_cuda.h"
 #include "ops/device_check.h"
 #include "ops/sample.h"
+#include "ops/sample_functors.h"
 #include "tensor/view.h"
 
 namespace hg::ops {
 namespace {
 
-// Normalised coordinate of pixel i of n: -1 + 2i/(n-1), scaled by (n-1)/n without align_corners
-// (so the outer pixel edges, not centres, sit at -1 and 1); 0 when n == 1.
-double base_coord(int64_t i, int64_t n, bool align_corners) {
-  if (n <= 1) return 0.0;
-  const double v = -1.0 + 2.0 * static_cast<double>(i) / static_cast<double>(n - 1);
-  return align_corners ? v : v * static_cast<double>(n - 1) / static_cast<double>(n);
-}
+using sampling::base_coord;  // ops/sample_functors.h, shared with the CUDA kernels
 
 void check_size(const char* what, const Shape& size) {
   if (size.size() != 4 || size[0] < 0 || size[1] < 0 || size[2] <= 0 || size[3] <= 0)
@@ -26,12 +23,12 @@ void check_size(const char* what, const Shape& size) {
 
 // grid[n, h, w, i] = theta[n, i, 0] x_w + theta[n, i, 1] y_h + theta[n, i, 2]
 Tensor affine_grid(const Tensor& theta, const Shape& size, bool align_corners) {
-  require_cpu("affine_grid", theta);
   check_floating("affine_grid", theta);
   check_size("affine_grid", size);
   if (theta.dim() != 3 || theta.size(0) != size[0] || theta.size(1) != 2 || theta.size(2) != 3)
     throw std::invalid_argument("affine_grid: expected theta of shape [N, 2, 3] for size " + shape_str(size) +
                                 ", got " + theta.shape_string());
+  HG_ON_CUDA(theta, cuda::affine_grid(theta, size, align_corners));
   const int64_t n = size[0], h = size[2], w = size[3];
   const Tensor tc = contiguous(theta);
   Tensor grid = Tensor::empty({n, h, w, 2}, theta.options());
@@ -58,12 +55,12 @@ Tensor affine_grid(const Tensor& theta, const Shape& size, bool align_corners) {
 
 // dtheta[n, i, :] = sum_{h,w} grad[n, h, w, i] * (x_w, y_h, 1), summed in double in grid order.
 Tensor affine_grid_backward(const Tensor& grad, const Shape& size, bool align_corners) {
-  require_cpu("affine_grid_backward", grad);
   check_size("affine_grid_backward", size);
   const int64_t n = size[0], h = size[2], w = size[3];
   if (grad.sizes() != Shape{n, h, w, 2})
     throw std::invalid_argument("affine_grid_backward: gradient shape " + grad.shape_string() +
                                 " does not match the grid of size " + shape_str(size));
+  HG_ON_CUDA(grad, cuda::affine_grid_backward(grad, size, align_corners));
   const Tensor gc = contiguous(grad);
   Tensor dtheta = Tensor::empty({n, 2, 3}, grad.options());
   dispatch_float(grad.dtype(), "affine_grid_backward", [&]<class T>() {

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "ops/cuda/cross_entropy_cuda.h"
+#include "ops/cuda/dispatch.h"
 #include "ops/device_check.h"
 #include "ops/loss.h"
 #include "tensor/factory.h"
@@ -14,15 +16,11 @@
 namespace hg::ops {
 namespace {
 
-struct Layout {
-  int64_t n = 1, c = 1, s = 1;
-  int64_t positions() const { return n * s; }
-};
-
-// Checks shapes, dtypes and target values; returns the [N, C, S] layout.
-Layout check_inputs(const Tensor& logits, const Tensor& target, int64_t ignore_index, double eps) {
+// Checks shapes, dtypes and target values; returns the [N, C, S] layout and the number of
+// non-ignored positions.
+CrossEntropyLayout check_inputs(const Tensor& logits, const Tensor& target, int64_t ignore_index, double eps) {
   const char* what = "cross_entropy";
-  require_cpu(what, logits, target);
+  check_same_device(what, logits, target);
   check_floating(what, logits);
   if (target.dtype() != DType::i64)
     throw std::invalid_argument(std::string(what) + ": target must hold i64 class indices, got dtype " +
@@ -31,7 +29,7 @@ Layout check_inputs(const Tensor& logits, const Tensor& target, int64_t ignore_i
     throw std::invalid_argument(std::string(what) + ": logits must be [C], [N, C] or [N, C, d...], got " +
                                 logits.shape_string());
   Shape expected;  // logits' shape without the class dim
-  Layout l;
+  CrossEntropyLayout l;
   if (logits.dim() == 1) {
     l.c = logits.size(0);
   } else {
@@ -49,10 +47,12 @@ Layout check_inputs(const Tensor& logits, const Tensor& target, int64_t ignore_i
                                 shape_str(expected) + ")");
   if (!(eps >= 0.0 && eps <= 1.0))
     throw std::invalid_argument(std::string(what) + ": label_smoothing must be in [0, 1], got " + std::to_string(eps));
-  for (int64_t t : target.to_vector<int64_t>())
+  for (int64_t t : target.to_vector<int64_t>()) {  // (one copy to the host for a CUDA target)
     if (t != ignore_index && (t < 0 || t >= l.c))
       throw std::invalid_argument(std::string(what) + ": target value " + std::to_string(t) + " is out of range for " +
                                   std::to_string(l.c) + " classes (ignore_index " + std::to_string(ignore_index) + ")");
+    l.count += t != ignore_index;
+  }
   return l;
 }
 
@@ -60,7 +60,8 @@ Layout check_inputs(const Tensor& logits, const Tensor& target, int64_t ignore_i
 
 CrossEntropyForward cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction,
                                   int64_t ignore_index, double eps) {
-  const Layout l = check_inputs(logits, target, ignore_index, eps);
+  const CrossEntropyLayout l = check_inputs(logits, target, ignore_index, eps);
+  HG_ON_CUDA(logits, cuda::cross_entropy(logits, target, reduction, ignore_index, eps, l));
   const int64_t np = l.positions();
   Tensor xc = contiguous(logits);
   const std::vector<int64_t> t = target.to_vector<int64_t>();
@@ -86,7 +87,7 @@ CrossEntropyForward cross_entropy(const Tensor& logits, const Tensor& target, Re
     }
   });
   CrossEntropyForward r;
-  for (int64_t p = 0; p < np; ++p) r.count += t[p] != ignore_index;
+  r.count = l.count;
   r.lse = from_vector(lse, {np}, DType::f64);
   if (reduction == Reduction::none) {
     r.loss = from_vector(loss, target.sizes(), logits.dtype());
@@ -102,7 +103,15 @@ CrossEntropyForward cross_entropy(const Tensor& logits, const Tensor& target, Re
 Tensor cross_entropy_backward(const Tensor& grad_out, const Tensor& logits, const Tensor& target,
                               const Tensor& lse_t, Reduction reduction, int64_t ignore_index, double eps,
                               int64_t count) {
-  const Layout l = check_inputs(logits, target, ignore_index, eps);
+  const CrossEntropyLayout l = check_inputs(logits, target, ignore_index, eps);
+  check_same_device("cross_entropy_backward", logits, grad_out, lse_t);
+  const int64_t want = reduction == Reduction::none ? l.positions() : 1;
+  if (grad_out.numel() != want || lse_t.numel() != l.positions() || lse_t.dtype() != DType::f64)
+    throw std::invalid_argument("cross_entropy_backward: expected a gradient of " + std::to_string(want) +
+                                " values and f64 lse of " + std::to_string(l.positions()) + ", got " +
+                                grad_out.shape_string() + " and " + lse_t.shape_string() + " " +
+                                dtype_name(lse_t.dtype()));
+  HG_ON_CUDA(logits, cuda::cross_entropy_backward(grad_out, logits, target, lse_t, reduction, ignore_index, eps, count, l));
   const int64_t np = l.positions();
   Tensor xc = contiguous(logits);
   const std::vector<int64_t> t = target.to_vector<int64_t>();

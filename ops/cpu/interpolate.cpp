@@ -1,13 +1,17 @@
 // CPU interpolate (nearest and bilinear resizing of NCHW images) and its backward.
 //
 // Each output row and column is first turned into a "tap": the two source indices it reads and the
-// weight of the second (see ops/sample.h for the coordinate rules). Then every (n, c) plane is
+// weight of the second (see ops/sample.h for the coordinate rules; sampling::axis_tap in
+// ops/sample_functors.h, shared with the CUDA kernels). Then every (n, c) plane is
 // independent: planes run in parallel, and within a plane the backward accumulates in output order.
 #include <cmath>
 #include <vector>
 
+#include "ops/cuda/dispatch.h"
+#include "ops/cuda/sample_cuda.h"
 #include "ops/device_check.h"
 #include "ops/sample.h"
+#include "ops/sample_functors.h"
 #include "tensor/view.h"
 
 namespace hg {
@@ -28,43 +32,14 @@ namespace hg::ops {
 
 namespace {
 
-template <class C>
-struct Tap {
-  int64_t i0 = 0, i1 = 0;  // source indices
-  C w1 = 0;                // weight of i1; i0 gets 1 - w1
-};
+using sampling::Tap;
 
-// torch's nearest rule, in float as torch computes it: min(floor(d * scale), in - 1).
-int64_t nearest_source(int64_t d, int64_t in, int64_t out, double scale_factor) {
-  if (out == in) return d;
-  if (out == 2 * in) return d >> 1;
-  const float scale = scale_factor > 0 ? static_cast<float>(1.0 / scale_factor)
-                                       : static_cast<float>(in) / static_cast<float>(out);
-  return std::min(static_cast<int64_t>(std::floor(static_cast<float>(d) * scale)), in - 1);
-}
-
+// The taps of every output index along an axis (ops/sample_functors.h).
 template <class C>
 std::vector<Tap<C>> axis_taps(int64_t in, int64_t out, InterpolateMode mode, bool align_corners, double scale_factor) {
   std::vector<Tap<C>> taps(out);
-  if (mode == InterpolateMode::nearest) {
-    for (int64_t d = 0; d < out; ++d) taps[d].i0 = taps[d].i1 = nearest_source(d, in, out, scale_factor);
-    return taps;
-  }
-  C scale;  // source units per destination unit
-  if (align_corners) scale = out > 1 ? static_cast<C>(in - 1) / static_cast<C>(out - 1) : C(0);
-  else scale = scale_factor > 0 ? static_cast<C>(1.0 / scale_factor) : static_cast<C>(in) / static_cast<C>(out);
-  for (int64_t d = 0; d < out; ++d) {
-    Tap<C>& t = taps[d];
-    if (out == in) {  // same size: a copy
-      t.i0 = t.i1 = d;
-      continue;
-    }
-    C src = align_corners ? scale * static_cast<C>(d) : scale * (static_cast<C>(d) + C(0.5)) - C(0.5);
-    if (src < 0) src = 0;  // (only reachable without align_corners)
-    t.i0 = static_cast<int64_t>(src);
-    t.i1 = t.i0 + (t.i0 < in - 1 ? 1 : 0);
-    t.w1 = std::min(std::max(src - static_cast<C>(t.i0), C(0)), C(1));
-  }
+  for (int64_t d = 0; d < out; ++d)
+    taps[d] = sampling::axis_tap<C>(d, in, out, mode == InterpolateMode::nearest, align_corners, scale_factor);
   return taps;
 }
 
@@ -85,8 +60,8 @@ void check_args(const char* what, const Shape& in, int64_t out_h, int64_t out_w,
 // (nearest: y[oy, ox] = x[y0, x0]).
 Tensor interpolate(const Tensor& x, int64_t out_h, int64_t out_w, InterpolateMode mode, bool align_corners,
                    double scale_h, double scale_w) {
-  require_cpu("interpolate", x);
   check_args("interpolate", x.sizes(), out_h, out_w, mode, align_corners);
+  HG_ON_CUDA(x, cuda::interpolate(x, out_h, out_w, mode, align_corners, scale_h, scale_w));
   const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
   const Tensor xc = contiguous(x);
   Tensor out = Tensor::empty({x.size(0), x.size(1), out_h, out_w}, x.options());
@@ -123,13 +98,13 @@ Tensor interpolate(const Tensor& x, int64_t out_h, int64_t out_w, InterpolateMod
 // dL/dx[i, j] = sum over outputs (oy, ox) that read x[i, j] of (its weight) * dL/dy[oy, ox].
 Tensor interpolate_backward(const Tensor& grad, const Shape& input_shape, InterpolateMode mode, bool align_corners,
                             double scale_h, double scale_w) {
-  require_cpu("interpolate_backward", grad);
   if (grad.dim() != 4 || input_shape.size() != 4 || grad.size(0) != input_shape[0] ||
       grad.size(1) != input_shape[1])
     throw std::invalid_argument("interpolate_backward: gradient shape " + grad.shape_string() +
                                 " does not match input shape " + shape_str(input_shape));
   const int64_t out_h = grad.size(2), out_w = grad.size(3);
   check_args("interpolate_backward", input_shape, out_h, out_w, mode, align_corners);
+  HG_ON_CUDA(grad, cuda::interpolate_backward(grad, input_shape, mode, align_corners, scale_h, scale_w));
   const int64_t planes = input_shape[0] * input_shape[1], h = input_shape[2], w = input_shape[3];
   const Tensor gc = contiguous(grad);
   Tensor gi = Tensor::empty(input_shape, grad.options());

@@ -1,10 +1,15 @@
 // CPU padding. The input is viewed as [planes, H, W] (H = 1 when only the last dim is padded);
-// every output row/column reads one input row/column (or the constant), found once per call.
+// every output row/column reads one input row/column (or the constant), found once per call
+// (pad_geometry, from the index rule padding::source_index shared with the CUDA kernels).
 #include "ops/pad.h"
+#include "ops/pad_geometry.h"
 
 #include <vector>
 
+#include "ops/cuda/dispatch.h"
+#include "ops/cuda/pad_cuda.h"
 #include "ops/device_check.h"
+#include "ops/pad_functors.h"
 #include "tensor/factory.h"
 #include "tensor/view.h"
 
@@ -30,27 +35,11 @@ const char* pad_mode_name(PadMode mode) {
 
 namespace hg::ops {
 
-namespace {
+static_assert(padding::kConstant == static_cast<int>(PadMode::constant) &&
+              padding::kReflect == static_cast<int>(PadMode::reflect) &&
+              padding::kReplicate == static_cast<int>(PadMode::replicate));
 
-// Input index read by output position p of a dim of size n padded by `before` (-1 = the constant).
-int64_t source_index(int64_t p, int64_t before, int64_t n, PadMode mode) {
-  const int64_t i = p - before;
-  if (i >= 0 && i < n) return i;
-  switch (mode) {
-    case PadMode::constant: return -1;
-    case PadMode::reflect: return i < 0 ? -i : 2 * (n - 1) - i;  // mirror about the edge element
-    case PadMode::replicate: return i < 0 ? 0 : n - 1;
-  }
-  return -1;
-}
-
-struct PadGeometry {
-  int64_t planes = 1, h = 1, w = 1, oh = 1, ow = 1;
-  std::vector<int64_t> src_row, src_col;  // per output row / column; -1 = the constant
-  Shape out_shape;
-};
-
-PadGeometry geometry(const char* what, const Shape& in, const std::vector<int64_t>& pads, PadMode mode) {
+PadGeometry pad_geometry(const char* what, const Shape& in, const std::vector<int64_t>& pads, PadMode mode) {
   const int64_t nd = static_cast<int64_t>(in.size());
   const int64_t npad = static_cast<int64_t>(pads.size()) / 2;
   auto fail = [&](const std::string& why) {
@@ -70,7 +59,7 @@ PadGeometry geometry(const char* what, const Shape& in, const std::vector<int64_
     if (mode == PadMode::replicate && n == 0 && (before > 0 || after > 0)) fail("cannot replicate an empty dim");
     g.out_shape[d] = n + before + after;
     std::vector<int64_t>& src = k == 0 ? g.src_col : g.src_row;
-    for (int64_t p = 0; p < g.out_shape[d]; ++p) src.push_back(source_index(p, before, n, mode));
+    for (int64_t p = 0; p < g.out_shape[d]; ++p) src.push_back(padding::source_index(p, before, n, static_cast<int>(mode)));
   }
   g.w = in[nd - 1];
   g.ow = g.out_shape[nd - 1];
@@ -84,11 +73,9 @@ PadGeometry geometry(const char* what, const Shape& in, const std::vector<int64_
   return g;
 }
 
-}  // namespace
-
 Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, PadMode mode, double value) {
-  require_cpu("pad", x);
-  const PadGeometry g = geometry("pad", x.sizes(), pads, mode);
+  const PadGeometry g = pad_geometry("pad", x.sizes(), pads, mode);
+  HG_ON_CUDA(x, cuda::pad(x, g, value));
   const Tensor xc = contiguous(x);
   Tensor out = Tensor::empty(g.out_shape, x.options());
   dispatch_all(x.dtype(), "pad", [&]<class T>() {
@@ -113,11 +100,11 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, PadMode mode, doub
 
 // dL/dx[i] = sum of dL/dy[p] over the output positions p that read x[i].
 Tensor pad_backward(const Tensor& grad, const Shape& input_shape, const std::vector<int64_t>& pads, PadMode mode) {
-  require_cpu("pad_backward", grad);
-  const PadGeometry g = geometry("pad_backward", input_shape, pads, mode);
+  const PadGeometry g = pad_geometry("pad_backward", input_shape, pads, mode);
   if (grad.sizes() != g.out_shape)
     throw std::invalid_argument("pad_backward: gradient shape " + grad.shape_string() + " != padded shape " +
                                 shape_str(g.out_shape));
+  HG_ON_CUDA(grad, cuda::pad_backward(grad, input_shape, g));
   const Tensor gc = contiguous(grad);
   Tensor gi = Tensor::empty(input_shape, grad.options());
   dispatch_float(grad.dtype(), "pad_backward", [&]<class T>() {

@@ -13,7 +13,6 @@ std::vector<int64_t> checked_faces(const char* what, const Tensor& faces, int64_
                                 (faces.defined() ? faces.shape_string() : std::string("undefined")));
   if (faces.dtype() != DType::i64)
     throw std::invalid_argument(std::string(what) + ": faces must be i64, got " + dtype_name(faces.dtype()));
-  require_cpu(what, faces);
   std::vector<int64_t> ids = faces.to_vector<int64_t>();
   for (size_t i = 0; i < ids.size(); ++i)
     if (ids[i] < 0 || ids[i] >= num_vertices)
@@ -29,7 +28,6 @@ void check_screen(const char* what, const Tensor& screen, bool batched) {
     throw std::invalid_argument(std::string(what) + ": screen vertices must be " +
                                 (batched ? "[B, V, 3]" : "[V, 3]") + " (x, y pixels, z depth), got " +
                                 (screen.defined() ? screen.shape_string() : std::string("undefined")));
-  require_cpu(what, screen);
   check_floating(what, screen);
 }
 
@@ -46,7 +44,6 @@ void check_attrs(const char* what, const Tensor& attrs, const Tensor& screen, in
                                 " attributes must be " + want + " for screen " + screen.shape_string() + " and " +
                                 std::to_string(num_faces) + " faces, got " +
                                 (attrs.defined() ? attrs.shape_string() : std::string("undefined")));
-  require_cpu(what, attrs);
   if (attrs.dtype() != screen.dtype())
     throw std::invalid_argument(std::string(what) + ": attributes and screen vertices have different dtypes (" +
                                 dtype_name(attrs.dtype()) + " and " + dtype_name(screen.dtype()) + ")");

@@ -8,6 +8,8 @@
 
 #include "ops/cpu/rasterize_bins.h"
 #include "ops/cpu/rasterize_checks.h"
+#include "ops/cuda/dispatch.h"
+#include "ops/cuda/rasterize_cuda.h"
 #include "ops/device_check.h"
 #include "ops/rasterize.h"
 #include "tensor/view.h"
@@ -23,6 +25,7 @@ HardRaster rasterize_hard(const Tensor& screen, const Tensor& faces, const Tenso
   check_same_device(what, screen, faces, attrs);
   const int64_t H = settings.height, W = settings.width, CH = attrs.size(1), plane = H * W;
   raster_cpu::check_image(what, H, W, settings.near, settings.far, settings.background, CH, settings.tile_size);
+  HG_ON_CUDA(screen, cuda::rasterize_hard(screen, face_ids, attrs, settings));
   const std::vector<double> background = raster_cpu::background_or_zeros(settings.background, CH);
   const Tensor sc = contiguous(screen), ac = contiguous(attrs);
   HardRaster r;

@@ -14,6 +14,9 @@
 
 #include "ops/cpu/rasterize_bins.h"
 #include "ops/cpu/rasterize_checks.h"
+#include "ops/cpu/rasterize_pixel.h"
+#include "ops/cuda/dispatch.h"
+#include "ops/cuda/rasterize_cuda.h"
 #include "ops/device_check.h"
 #include "ops/rasterize.h"
 #include "tensor/view.h"
@@ -23,6 +26,7 @@ namespace {
 
 using raster_cpu::FaceBox;
 using raster_cpu::TileBins;
+using raster::SoftConstants;
 
 void check_settings(const char* what, const SoftRasterSettings& s, int64_t channels) {
   raster_cpu::check_image(what, s.height, s.width, s.near, s.far, s.background, channels, s.tile_size);
@@ -38,19 +42,6 @@ void check_settings(const char* what, const SoftRasterSettings& s, int64_t chann
   if (!std::isfinite(s.background_epsilon))
     throw std::invalid_argument(std::string(what) + ": background_epsilon must be finite");
 }
-
-// Everything a pixel loop needs, in the compute type.
-template <class C>
-struct Constants {
-  C inv_sigma, inv_gamma, near, far, eps, radius2, depth_scale;  // depth_scale = 1 / (γ (far − near))
-  bool per_face;
-  explicit Constants(const SoftRasterSettings& s)
-      : inv_sigma(C(1.0 / s.sigma)), inv_gamma(C(1.0 / s.gamma)), near(C(s.near)), far(C(s.far)),
-        eps(C(s.background_epsilon)),
-        // outside a face, D = sigmoid(−d²/σ) < p  <=>  d² > σ ln(1/p − 1)
-        radius2(C(s.sigma * std::log(1.0 / s.cull_probability - 1.0))),
-        depth_scale(C(1.0 / (s.gamma * (s.far - s.near)))), per_face(s.per_face_attributes) {}
-};
 
 struct Shapes {
   int64_t batch, vertices, faces, channels;
@@ -73,7 +64,7 @@ Shapes check_inputs(const char* what, const Tensor& screen, const Tensor& faces,
 // `active` (per pixel of the tile, or null for all) skips pixels before any arithmetic.
 template <class C, class Visit>
 inline void for_each_fragment(const TileBins<C>& bins, int64_t e, const raster_cpu::TileRect& r,
-                              const Constants<C>& k, const char* active, int64_t* tested, int64_t* evaluated,
+                              const SoftConstants<C>& k, const char* active, int64_t* tested, int64_t* evaluated,
                               Visit&& visit) {
   const FaceBox<C>& b = bins.boxes[bins.entry_box[e]];
   const raster::ScreenTriangle<C> tri = b.tri;  // a local copy: the visitor's stores cannot alias it
@@ -92,15 +83,6 @@ inline void for_each_fragment(const TileBins<C>& bins, int64_t e, const raster_c
     }
   *tested += std::max<int64_t>(0, r1 - r0) * std::max<int64_t>(0, c1 - c0);
   *evaluated += n_eval;
-}
-
-// The fragment's attribute value in channel c: per face, the face's value; per vertex, Σ_k μ_k a_{v_k}.
-template <class C>
-inline C fragment_attr(const std::vector<C>& attrs, const FaceBox<C>& b, const raster::SoftFragment<C>& s,
-                       int64_t channels, bool per_face, int64_t c) {
-  if (per_face) return attrs[b.face * channels + c];
-  return s.mu[0] * attrs[b.v[0] * channels + c] + s.mu[1] * attrs[b.v[1] * channels + c] +
-         s.mu[2] * attrs[b.v[2] * channels + c];
 }
 
 // Threads pay off only when there are several tiles with some work (tiny images, as in the
@@ -124,6 +106,7 @@ SoftRaster rasterize_soft(const Tensor& screen, const Tensor& faces, const Tenso
   const char* what = "rasterize_soft";
   std::vector<int64_t> face_ids;
   const Shapes sh = check_inputs(what, screen, faces, attrs, settings, &face_ids);
+  HG_ON_CUDA(screen, cuda::rasterize_soft(screen, face_ids, attrs, settings));
   const int64_t H = settings.height, W = settings.width, CH = sh.channels, plane = H * W;
   const std::vector<double> background = raster_cpu::background_or_zeros(settings.background, CH);
   const Tensor sc = contiguous(screen), ac = contiguous(attrs);
@@ -133,7 +116,7 @@ SoftRaster rasterize_soft(const Tensor& screen, const Tensor& faces, const Tenso
   int64_t tested = 0, evaluated = 0;
   dispatch_float(screen.dtype(), what, [&]<class T>() {
     using C = compute_t<T>;
-    const Constants<C> k(settings);
+    const SoftConstants<C> k = raster_cpu::soft_constants<C>(settings);
     const double radius = std::sqrt(static_cast<double>(k.radius2));
     const int64_t attr_rows = settings.per_face_attributes ? sh.faces : sh.vertices;
     for (int64_t b = 0; b < sh.batch; ++b) {
@@ -153,25 +136,16 @@ SoftRaster rasterize_soft(const Tensor& screen, const Tensor& faces, const Tenso
         for (int64_t e = bins.tile_begin[t]; e < bins.tile_begin[t + 1]; ++e)
           for_each_fragment(bins, e, rect, k, nullptr, &tested, &evaluated,
                             [&](int64_t q, const FaceBox<C>& box, const raster::SoftFragment<C>& s) {
-                              C rescale;
-                              const C zbar = raster::normalized_depth(s.z, k.near, k.far);
-                              const C w = blend[q].add_face(s, zbar, k.inv_gamma, &rescale);
-                              C* a = acc.data() + q * (CH + 1);
-                              if (rescale != C(1))
-                                for (int64_t c = 0; c <= CH; ++c) a[c] *= rescale;
-                              for (int64_t c = 0; c < CH; ++c) a[c] += w * fragment_attr(attr, box, s, CH, k.per_face, c);
-                              a[CH] += w * s.z;
+                              raster::soft_pixel_add(&blend[q], acc.data() + q * (CH + 1), 1, s, k, attr.data(),
+                                                     box.face, box.v, CH);
                             });
         for (int64_t row = rect.row0; row < rect.row1; ++row)
           for (int64_t col = rect.col0; col < rect.col1; ++col) {
             const int64_t q = (row - rect.row0) * rect.width() + (col - rect.col0), p = row * W + col;
             const raster::SoftBlend<C>& bl = blend[q];
-            const C* a = acc.data() + q * (CH + 1);
-            const C w_bg = bl.background_weight(k.eps, k.inv_gamma);
-            const C total = bl.weight_sum + w_bg;
-            for (int64_t c = 0; c < CH; ++c) out[c * plane + p] = static_cast<T>((a[c] + w_bg * C(background[c])) / total);
-            out[CH * plane + p] = static_cast<T>(bl.alpha());
-            out[(CH + 1) * plane + p] = static_cast<T>(a[CH] / total);
+            C total;
+            raster::soft_pixel_finish(bl, acc.data() + q * (CH + 1), 1, background.data(), k, CH, out + p, plane,
+                                      &total);
             state[3 * p] = static_cast<double>(bl.m);
             state[3 * p + 1] = static_cast<double>(total);
             state[3 * p + 2] = static_cast<double>(bl.keep);  // Π (1 − D_f)
@@ -199,7 +173,12 @@ SoftRasterGrads rasterize_soft_backward(const Tensor& grad_image, const Tensor& 
                                 (grad_image.defined() ? grad_image.shape_string() : std::string("undefined")) +
                                 " and the forward's image/state must be " + shape_str(image_shape) + " / " +
                                 shape_str({sh.batch, H, W, 3}) + " f64");
-  require_cpu(what, grad_image, forward.image, forward.state);
+  check_same_device(what, screen, grad_image, forward.image);
+  if (!forward.state.device().is_cpu() && forward.state.device() != screen.device())
+    throw std::invalid_argument(std::string(what) + ": the forward state is on " + forward.state.device().str() +
+                                ", the screen vertices on " + screen.device().str());
+  HG_ON_CUDA(screen, cuda::rasterize_soft_backward(grad_image, screen, face_ids, attrs, forward, settings, need_screen,
+                                                   need_attrs));
   const Tensor sc = contiguous(screen), ac = contiguous(attrs), img = contiguous(to_dtype(forward.image, screen.dtype()));
   const Tensor gc = contiguous(to_dtype(grad_image, screen.dtype())), st = contiguous(forward.state);
   SoftRasterGrads g;
@@ -209,7 +188,7 @@ SoftRasterGrads rasterize_soft_backward(const Tensor& grad_image, const Tensor& 
   if (need_attrs) g.attrs = Tensor::empty(attrs.sizes(), attrs.options());
   dispatch_float(screen.dtype(), what, [&]<class T>() {
     using C = compute_t<T>;
-    const Constants<C> k(settings);
+    const SoftConstants<C> k = raster_cpu::soft_constants<C>(settings);
     const double radius = std::sqrt(static_cast<double>(k.radius2));
     // one record per entry: dL/d(x, y, z) of the 3 vertices, then the attribute gradients
     // (3 vertices × C per vertex, or C per face)
@@ -246,42 +225,18 @@ SoftRasterGrads rasterize_soft_backward(const Tensor& grad_image, const Tensor& 
             px_state[3 * q + 1] = static_cast<C>(1.0 / state[3 * p + 1]);
             px_state[3 * q + 2] = static_cast<C>(state[3 * p + 2]);
           }
-        std::vector<C> g_attr(attr_len), value(CH);
+        std::vector<C> g_attr(attr_len);
         for (int64_t e = bins.tile_begin[t]; e < bins.tile_begin[t + 1]; ++e) {
           // this face's gradient over the tile's pixels, accumulated locally, then stored once
           C gx[3] = {0, 0, 0}, gy[3] = {0, 0, 0}, gz[3] = {0, 0, 0};
           std::fill(g_attr.begin(), g_attr.end(), C(0));
           for_each_fragment(bins, e, rect, k, active.data(), &tested, &evaluated,
                             [&](int64_t q, const FaceBox<C>& box, const raster::SoftFragment<C>& s) {
-            const C* go = g_out.data() + q * G;
             const C* o = outs.data() + q * (CH + 1);
-            const C m = px_state[3 * q], inv_total = px_state[3 * q + 1], keep = px_state[3 * q + 2];
-            const C zbar = raster::normalized_depth(s.z, k.near, k.far);
-            const C ez = std::exp((zbar - m) * k.inv_gamma), wf = s.prob * ez, w = wf * inv_total;
-            C g_w = go[CH + 1] * (s.z - o[CH]);  // depth, background depth 0
-            for (int64_t c = 0; c < CH; ++c) {
-              value[c] = fragment_attr(attr, box, s, CH, k.per_face, c);
-              g_w += go[c] * (value[c] - o[c]);
-            }
-            g_w *= inv_total;
-            const C g_logit = go[CH] * keep * s.prob + g_w * ez * s.prob * s.prob_out;
-            const C g_z = go[CH + 1] * w - g_w * wf * k.depth_scale;
-            C g_mu[3] = {0, 0, 0};
-            for (int64_t c = 0; c < CH; ++c) {
-              const C gc_w = go[c] * w;  // dL/da_fc
-              if (k.per_face) {
-                g_attr[c] += gc_w;
-              } else {
-                for (int j = 0; j < 3; ++j) {
-                  g_attr[j * CH + c] += s.mu[j] * gc_w;
-                  g_mu[j] += gc_w * attr[box.v[j] * CH + c];
-                }
-              }
-            }
-            if (need_screen)
-              raster::soft_fragment_backward(box.tri, s, static_cast<C>(rect.col0 + q % rect.width()),
-                                             static_cast<C>(rect.row0 + q / rect.width()), k.inv_sigma, g_logit, g_z,
-                                             g_mu, gx, gy, gz);
+            raster::soft_pair_backward(box.tri, s, static_cast<C>(rect.col0 + q % rect.width()),
+                                       static_cast<C>(rect.row0 + q / rect.width()), g_out.data() + q * G, 1, o, 1,
+                                       o[CH], px_state[3 * q], px_state[3 * q + 1], px_state[3 * q + 2], k,
+                                       attr.data(), box.face, box.v, CH, need_screen, g_attr.data(), gx, gy, gz);
           });
           double* rec = records.data() + bins.entry_slot[e] * stride;
           for (int j = 0; j < 3; ++j) {
