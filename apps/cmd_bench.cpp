@@ -11,6 +11,11 @@
 //                    shows the median (and mean); images/s = batch / median
 //   peak RSS       = VmHWM of /proc/self/status at the end (the whole process: model, Adam state,
 //                    activations, allocator cache)
+//   --device cuda[:N]  model, data and Adam state live on that GPU; the host waits for the device
+//                    (synchronize) before every clock reading, so a time covers the work, not its
+//                    queuing; the memory figure is the device pool's peak (ops/cuda/device_allocator.h
+//                    memory_stats: allocated = in tensors, reserved = obtained from the driver,
+//                    cache included) instead of the host's RSS, which is still printed.
 #include <omp.h>
 
 #include <Eigen/Core>
@@ -27,6 +32,7 @@
 #include <vector>
 
 #include "apps/commands.h"
+#include "apps/device_option.h"
 #include "autograd/autocast.h"
 #include "autograd/loss.h"
 #include "autograd/node.h"
@@ -34,6 +40,12 @@
 #include "nn/optim_adam.h"
 #include "nn/resnet.h"
 #include "tensor/factory.h"
+#include "tensor/view.h"
+
+#if HANDGRAD_WITH_CUDA
+#include "ops/cuda/context.h"
+#include "ops/cuda/device_allocator.h"
+#endif
 
 namespace hg::apps {
 namespace {
@@ -42,6 +54,7 @@ struct BenchOptions {
   std::string arch = "resnet18";
   int64_t batch = 32, size = 128, steps = 5, warmup = 1, threads = 0;
   std::string amp;  // "" (f32), "bf16" or "f16"
+  std::string device = "cpu";
   uint64_t seed = 0;
   bool json = false;
 };
@@ -58,13 +71,39 @@ struct Timing {
   double min() const { return *std::min_element(ms.begin(), ms.end()); }
 };
 
-// Runs f warmup + steps times; returns the wall-clock milliseconds of the timed runs.
+// Waits until the device has finished the work queued so far (nothing to wait for on the CPU).
+void synchronize(Device device) {
+#if HANDGRAD_WITH_CUDA
+  if (device.is_cuda()) cuda::synchronize(device.index);
+#else
+  (void)device;
+#endif
+}
+
+// Peak allocated and reserved bytes of the device's pool, in MiB ({-1, -1} on the CPU).
+std::pair<double, double> device_peak_mib(Device device) {
+#if HANDGRAD_WITH_CUDA
+  if (device.is_cuda()) {
+    const BlockPoolStats s = cuda::memory_stats(device.index);
+    const double mib = 1 << 20;
+    return {static_cast<double>(s.peak_allocated_bytes) / mib, static_cast<double>(s.peak_reserved_bytes) / mib};
+  }
+#else
+  (void)device;
+#endif
+  return {-1, -1};
+}
+
+// Runs f warmup + steps times; returns the wall-clock milliseconds of the timed runs (the device
+// finishes each run before the clock is read).
 template <class F>
-Timing time_runs(int64_t warmup, int64_t steps, F&& f) {
+Timing time_runs(int64_t warmup, int64_t steps, Device device, F&& f) {
   Timing t;
   for (int64_t i = 0; i < warmup + steps; ++i) {
+    synchronize(device);
     const auto start = std::chrono::steady_clock::now();
     f();
+    synchronize(device);
     const std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - start;
     if (i >= warmup) t.ms.push_back(d.count());
   }
@@ -80,6 +119,7 @@ double peak_rss_mib() {
 }
 
 int run_bench(const BenchOptions& o) {
+  const Device device = require_device_option(o.device);
   if (o.threads > 0) {
     omp_set_num_threads(static_cast<int>(o.threads));
     Eigen::setNbThreads(static_cast<int>(o.threads));
@@ -89,8 +129,9 @@ int run_bench(const BenchOptions& o) {
 
   Generator gen(o.seed);
   auto model = nn::resnet(o.arch == "resnet50" ? 50 : 18, {.num_classes = 1000, .generator = &gen});
-  const Tensor x = randn({o.batch, 3, o.size, o.size}, DType::f32, &gen);
-  const Tensor y = randint(0, 1000, {o.batch}, DType::i64, &gen);
+  const Tensor x = ops::to_device(randn({o.batch, 3, o.size, o.size}, DType::f32, &gen), device);
+  const Tensor y = ops::to_device(randint(0, 1000, {o.batch}, DType::i64, &gen), device);
+  model->to(device);
   nn::Adam adam(model->named_parameters(), nn::AdamOptions{.lr = 1e-3});
   nn::GradScaler scaler(nn::GradScalerOptions{.enabled = amp && low == DType::f16});
 
@@ -98,10 +139,13 @@ int run_bench(const BenchOptions& o) {
   double last_loss = 0;
   Timing phase[3];  // forward + loss, backward, optimiser step
   int64_t step = 0;
-  auto now = [] { return std::chrono::steady_clock::now(); };
+  auto now = [device] {
+    synchronize(device);
+    return std::chrono::steady_clock::now();
+  };
   auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
   model->train();
-  const Timing train = time_runs(o.warmup, o.steps, [&] {
+  const Timing train = time_runs(o.warmup, o.steps, device, [&] {
     const auto t0 = now();
     adam.zero_grad();
     Tensor loss;
@@ -122,12 +166,13 @@ int run_bench(const BenchOptions& o) {
   });
 
   model->eval();
-  const Timing infer = time_runs(o.warmup, o.steps, [&] {
+  const Timing infer = time_runs(o.warmup, o.steps, device, [&] {
     NoGradGuard no_grad;
     AutocastGuard ac(amp, low);
     model->forward(x);
   });
   const double rss = peak_rss_mib();
+  const auto [device_peak, device_reserved] = device_peak_mib(device);
   const double b = static_cast<double>(o.batch);
   const std::string precision = amp ? o.amp + " autocast" : "f32";
 
@@ -138,6 +183,7 @@ int run_bench(const BenchOptions& o) {
         {"batch", o.batch},
         {"size", o.size},
         {"amp", amp ? o.amp : "off"},
+        {"device", device.str()},
         {"steps", o.steps},
         {"warmup", o.warmup},
         {"threads", omp_get_max_threads()},
@@ -154,14 +200,17 @@ int run_bench(const BenchOptions& o) {
         {"train_images_per_s", b * 1000.0 / train.median()},
         {"infer_images_per_s", b * 1000.0 / infer.median()},
         {"peak_rss_mib", rss},
+        {"peak_device_allocated_mib", device.is_cuda() ? nlohmann::json(device_peak) : nlohmann::json()},
+        {"peak_device_reserved_mib", device.is_cuda() ? nlohmann::json(device_reserved) : nlohmann::json()},
         {"final_loss", last_loss},
     };
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
-  std::printf("handgrad bench: %s (fc 1000), batch %ld, %ldx%ld, %s, %d threads, %ld steps after %ld warm-up\n",
+  std::printf("handgrad bench: %s (fc 1000), batch %ld, %ldx%ld, %s, on %s, %d threads, %ld steps after %ld warm-up\n",
               o.arch.c_str(), static_cast<long>(o.batch), static_cast<long>(o.size), static_cast<long>(o.size),
-              precision.c_str(), omp_get_max_threads(), static_cast<long>(o.steps), static_cast<long>(o.warmup));
+              precision.c_str(), device.str().c_str(), omp_get_max_threads(), static_cast<long>(o.steps),
+              static_cast<long>(o.warmup));
   std::printf("  %-34s %10s %10s %10s %10s\n", "", "median ms", "mean ms", "min ms", "images/s");
   std::printf("  %-34s %10.1f %10.1f %10.1f %10.1f\n", "train step (fwd+loss+bwd+Adam)", train.median(),
               train.mean(), train.min(), b * 1000.0 / train.median());
@@ -170,7 +219,12 @@ int run_bench(const BenchOptions& o) {
     std::printf("  %-34s %10.1f %10.1f %10.1f\n", phase_names[i], phase[i].median(), phase[i].mean(), phase[i].min());
   std::printf("  %-34s %10.1f %10.1f %10.1f %10.1f\n", "inference (eval, no_grad)", infer.median(), infer.mean(),
               infer.min(), b * 1000.0 / infer.median());
-  std::printf("  peak RSS %.0f MiB; last training loss %.4f\n", rss, last_loss);
+  if (device.is_cuda())
+    std::printf("  peak %s memory %.0f MiB in tensors, %.0f MiB reserved (host peak RSS %.0f MiB); "
+                "last training loss %.4f\n",
+                device.str().c_str(), device_peak, device_reserved, rss, last_loss);
+  else
+    std::printf("  peak RSS %.0f MiB; last training loss %.4f\n", rss, last_loss);
   return std::isfinite(last_loss) ? 0 : 1;
 }
 
@@ -194,6 +248,8 @@ Run add_bench(CLI::App& app) {
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Generator seed for the weights and the data")->capture_default_str();
+  cmd->add_option("--device", o->device, "Where the model, data and optimiser live: cpu, cuda or cuda:N")
+      ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print one JSON object instead of the table");
   return [o] { return run_bench(*o); };
 }

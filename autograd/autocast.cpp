@@ -22,7 +22,11 @@ AutocastGuard::AutocastGuard(bool enabled, DType dtype) : previous_(tls_state) {
   tls_state = {enabled, dtype};
 }
 
+AutocastGuard::AutocastGuard(Device device) : AutocastGuard(true, autocast_dtype_for(device)) {}
+
 AutocastGuard::~AutocastGuard() { tls_state = previous_; }
+
+DType autocast_dtype_for(Device device) { return device.is_cuda() ? DType::f16 : DType::bf16; }
 
 Tensor autocast_low(const Tensor& t) {
   if (!tls_state.enabled || !t.defined()) return t;

@@ -13,6 +13,13 @@
 // the forward uses a low-precision copy, and the gradient flows back through the cast and reaches
 // the parameter converted to f32.
 //
+// The low-precision type per device (REFERENCE "Mixed precision": bf16 on the CPU, f16 or bf16 on
+// CUDA): autocast_dtype_for(device) is the default an AutocastGuard(device) uses — bf16 on the CPU
+// (f32's exponent range: no loss scaling needed), f16 on CUDA (tensor cores on every architecture
+// and 3 more mantissa bits than bf16, its narrow range covered by the GradScaler, as in PyTorch).
+// Either type may still be named explicitly on either device. The policy casts tensors on every
+// device alike (it is a property of the thread, not of a device).
+//
 // The state lives in this layer (not in nn/) because the functions that read it are here; nn/amp.h
 // gives it the user-facing name nn::autocast.
 #pragma once
@@ -28,6 +35,9 @@ struct AutocastState {
 // This thread's policy (off by default; each thread starts off).
 AutocastState autocast_state();
 
+// bf16 for the CPU, f16 for a CUDA device (see above).
+DType autocast_dtype_for(Device device);
+
 // RAII: sets this thread's policy for the guard's scope and restores the previous one on exit, so
 // guards nest. AutocastGuard(DType::bf16) turns autocast on; AutocastGuard(false) turns it off inside
 // an autocast region (e.g. for a numerically sensitive part). A dtype other than bf16/f16 throws
@@ -35,6 +45,7 @@ AutocastState autocast_state();
 class AutocastGuard {
  public:
   explicit AutocastGuard(DType dtype) : AutocastGuard(true, dtype) {}
+  explicit AutocastGuard(Device device);  // on, with autocast_dtype_for(device)
   explicit AutocastGuard(bool enabled, DType dtype = DType::bf16);
   ~AutocastGuard();
   AutocastGuard(const AutocastGuard&) = delete;

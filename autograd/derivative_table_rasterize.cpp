@@ -44,14 +44,15 @@ Tensor triangles(Generator& g, int64_t batch, int64_t n, int64_t h, int64_t w, d
   return from_vector(v, {batch, 3 * n, 3}, DType::f64).set_requires_grad(true);
 }
 
-Tensor faces_of(const std::vector<int64_t>& ids) {
-  return from_vector(ids, {static_cast<int64_t>(ids.size() / 3), 3}, DType::i64);
+// Face index tensors, made inside the functions on the device of their vertices `like`.
+Tensor faces_of(const std::vector<int64_t>& ids, const Tensor& like) {
+  return gc_on_device_of(from_vector(ids, {static_cast<int64_t>(ids.size() / 3), 3}, DType::i64), like);
 }
 
-Tensor separate(int64_t n) {
+Tensor separate(int64_t n, const Tensor& like) {
   std::vector<int64_t> ids(3 * n);
   for (int64_t i = 0; i < 3 * n; ++i) ids[i] = i;
-  return faces_of(ids);
+  return faces_of(ids, like);
 }
 
 SoftRasterSettings settings(int64_t h, int64_t w, double sigma, double gamma, int64_t channels) {
@@ -80,17 +81,17 @@ const GradcheckTable rows({
     // one triangle, pixels inside, outside and near its edges; wide σ so most pixels see it
     {"rasterize_soft/one_triangle",
      gc_own_stream(1, [](Generator& g) { return In{triangles(g, 1, 1, 10, 12, 3, 5, 1.0, 2.0), gc_uniform(g, {1, 3, 3}, 0, 1)}; }),
-     [](const In& x) { return rasterize_soft(x[0], separate(1), x[1], settings(10, 12, 2.0, 0.2, 3)); },
+     [](const In& x) { return rasterize_soft(x[0], separate(1, x[0]), x[1], settings(10, 12, 2.0, 0.2, 3)); },
      kAtol, kRtol, kEps},
     // overlapping / occluding faces at different depths: the depth softmax matters (γ 0.05)
     {"rasterize_soft/occluding_faces",
      gc_own_stream(2, [](Generator& g) { return In{triangles(g, 1, 3, 12, 12, 3, 6, 0.8, 3.0), gc_uniform(g, {1, 9, 3}, 0, 1)}; }),
-     [](const In& x) { return rasterize_soft(x[0], separate(3), x[1], settings(12, 12, 1.0, 0.05, 3)); },
+     [](const In& x) { return rasterize_soft(x[0], separate(3, x[0]), x[1], settings(12, 12, 1.0, 0.05, 3)); },
      kAtol, kRtol, kEps},
     // sharp edges (σ 0.3 px²) and a sharp depth softmax (γ 0.02)
     {"rasterize_soft/sharp",
      gc_own_stream(3, [](Generator& g) { return In{triangles(g, 1, 2, 12, 12, 3, 6, 0.8, 3.0), gc_uniform(g, {1, 6, 2}, 0, 1)}; }),
-     [](const In& x) { return rasterize_soft(x[0], separate(2), x[1], settings(12, 12, 0.3, 0.02, 2)); },
+     [](const In& x) { return rasterize_soft(x[0], separate(2, x[0]), x[1], settings(12, 12, 0.3, 0.02, 2)); },
      kAtol, kRtol, kEps},
     // per-face colours, a batch of two
     {"rasterize_soft/per_face_batch",
@@ -98,7 +99,7 @@ const GradcheckTable rows({
      [](const In& x) {
        SoftRasterSettings s = settings(9, 11, 1.5, 0.1, 3);
        s.per_face_attributes = true;
-       return rasterize_soft(x[0], separate(2), x[1], s);
+       return rasterize_soft(x[0], separate(2, x[0]), x[1], s);
      },
      kAtol, kRtol, kEps},
     // shared vertices and both windings; small tiles so faces span several tiles (the backward's
@@ -108,7 +109,7 @@ const GradcheckTable rows({
      [](const In& x) {
        SoftRasterSettings s = settings(14, 15, 1.0, 0.1, 3);
        s.tile_size = 4;
-       return rasterize_soft(x[0], faces_of({0, 1, 2, 0, 3, 2, 0, 3, 4, 0, 1, 4}), x[1], s);
+       return rasterize_soft(x[0], faces_of({0, 1, 2, 0, 3, 2, 0, 3, 4, 0, 1, 4}, x[0]), x[1], s);
      },
      kAtol, kRtol, kEps},
     // the default culling threshold (1e-4): the truncated function's own derivative
@@ -117,7 +118,7 @@ const GradcheckTable rows({
      [](const In& x) {
        SoftRasterSettings s = settings(16, 20, 1.25, 0.3, 3);
        s.cull_probability = 1e-4;
-       return rasterize_soft(x[0], separate(4), x[1], s);
+       return rasterize_soft(x[0], separate(4, x[0]), x[1], s);
      },
      kAtol, kRtol, kEps},
 });

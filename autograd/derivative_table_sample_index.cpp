@@ -77,7 +77,10 @@ GradcheckCase pad_case(const char* name, Shape in, std::vector<int64_t> pads, Pa
           [=](const In& x) { return pad(x[0], pads, mode, 0.25); }};
 }
 
-Tensor index_of(std::vector<int64_t> v, Shape s) { return from_vector(v, s); }
+// An index tensor made inside a case's function, on the device of the input `like`.
+Tensor index_of(std::vector<int64_t> v, Shape s, const Tensor& like) {
+  return gc_on_device_of(from_vector(v, s), like);
+}
 
 const GradcheckTable rows({
     pad_case("pad/constant_2d", {2, 2, 3, 4}, {1, 2, 2, 0}, PadMode::constant),
@@ -111,20 +114,20 @@ const GradcheckTable rows({
 
     // repeated indices: the backward must add, not overwrite
     {"gather/repeated_dim1", [](Generator& g) { return In{gc_noncontiguous(g, {3, 4})}; },
-     [](const In& x) { return gather(x[0], 1, index_of({0, 0, 3, 2, 2, 2, 1, 3, 1}, {3, 3})); }},
+     [](const In& x) { return gather(x[0], 1, index_of({0, 0, 3, 2, 2, 2, 1, 3, 1}, {3, 3}, x[0])); }},
     {"gather/dim0_smaller_index", [](Generator& g) { return In{gc_uniform(g, {3, 4, 2})}; },
-     [](const In& x) { return gather(x[0], 0, index_of({2, 2, 0, 1, 1, 1}, {1, 3, 2})); }},
+     [](const In& x) { return gather(x[0], 0, index_of({2, 2, 0, 1, 1, 1}, {1, 3, 2}, x[0])); }},
     {"scatter_add/repeated_dim1",
      [](Generator& g) { return In{gc_noncontiguous(g, {3, 4}), gc_uniform(g, {3, 5})}; },  // src larger than index
-     [](const In& x) { return scatter_add(x[0], 1, index_of({1, 1, 3, 0, 0, 0, 2, 3, 2}, {3, 3}), x[1]); }},
+     [](const In& x) { return scatter_add(x[0], 1, index_of({1, 1, 3, 0, 0, 0, 2, 3, 2}, {3, 3}, x[0]), x[1]); }},
     {"scatter_add/dim0", [](Generator& g) { return In{gc_uniform(g, {2, 3}), gc_noncontiguous(g, {3, 3})}; },
-     [](const In& x) { return scatter_add(x[0], 0, index_of({1, 0, 1, 1, 1, 0, 0, 1, 1}, {3, 3}), x[1]); }},
+     [](const In& x) { return scatter_add(x[0], 0, index_of({1, 0, 1, 1, 1, 0, 0, 1, 1}, {3, 3}, x[0]), x[1]); }},
     {"index_select/repeated", [](Generator& g) { return In{gc_noncontiguous(g, {3, 4})}; },
-     [](const In& x) { return index_select(x[0], 1, index_of({3, 0, 3, 3, 1}, {5})); }},
+     [](const In& x) { return index_select(x[0], 1, index_of({3, 0, 3, 3, 1}, {5}, x[0])); }},
     {"index_select/dim0", [](Generator& g) { return In{gc_uniform(g, {3, 2, 2})}; },
-     [](const In& x) { return index_select(x[0], 0, index_of({2, 2}, {2})); }},
+     [](const In& x) { return index_select(x[0], 0, index_of({2, 2}, {2}, x[0])); }},
     {"index_add/repeated", [](Generator& g) { return In{gc_noncontiguous(g, {3, 4}), gc_uniform(g, {3, 3})}; },
-     [](const In& x) { return index_add(x[0], 1, index_of({2, 0, 2}, {3}), x[1]); }},
+     [](const In& x) { return index_add(x[0], 1, index_of({2, 0, 2}, {3}, x[0]), x[1]); }},
 });
 
 }  // namespace

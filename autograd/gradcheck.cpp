@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
+#include <stdexcept>
 
 #include "autograd/shape.h"
+#include "ops/cuda/runtime.h"
 #include "ops/pointwise.h"
 #include "ops/reduce.h"
 #include "tensor/allocator.h"
@@ -19,20 +22,51 @@ std::vector<GradcheckCase>& table() {
   return t;
 }
 
-// Reads/writes element k (row-major logical index) of a CPU f64/f32 tensor through its strides.
-double* element_f64(const Tensor& t, int64_t k) {
+// Offset (in elements, from the tensor's own offset) of element k in row-major logical order.
+int64_t element_offset(const Tensor& t, int64_t k) {
   int64_t off = 0;
   for (int64_t d = t.dim() - 1; d >= 0; --d) {
     off += (k % t.size(d)) * t.stride(d);
     k /= t.size(d);
   }
-  return t.data<double>() + off;
+  return off;
+}
+
+// Reads/writes element k of a CPU f64 tensor through its strides.
+double* element_f64(const Tensor& t, int64_t k) { return t.data<double>() + element_offset(t, k); }
+
+// Element k of an f64 input: through a host pointer, or (off the CPU, or when asked) through a 0-d
+// view of the element and a one-element copy to or from the host.
+class Elements {
+ public:
+  Elements(const Tensor& t, bool by_copy) : t_(t), by_copy_(by_copy || !t.device().is_cpu()) {}
+  double get(int64_t k) const { return by_copy_ ? view(k).item<double>() : *element_f64(t_, k); }
+  void set(int64_t k, double v) const {
+    if (by_copy_) ops::copy_(view(k), scalar_tensor(v, DType::f64));
+    else *element_f64(t_, k) = v;
+  }
+
+ private:
+  Tensor view(int64_t k) const { return ops::as_strided(t_, {}, {}, t_.offset() + element_offset(t_, k)); }
+  Tensor t_;
+  bool by_copy_;
+};
+
+// f64 contents of t on the CPU (a copy only where needed): where analytic gradients are read.
+Tensor host_f64(const Tensor& t) {
+  return ops::contiguous(ops::to_dtype(ops::to_device(t, Device::cpu()), DType::f64));
 }
 
 double projected(const GradcheckFn& f, const std::vector<Tensor>& in, const Tensor& r) {
   NoGradGuard no_grad;
   Tensor y = f(in);
   return ops::sum(ops::mul(ops::to_dtype(y, DType::f64), r)).item<double>();
+}
+
+// The random projection R of an output (fixed seed), on the output's device.
+Tensor projection(const Tensor& y) {
+  Generator rg(0x9c4ec7, 1);
+  return ops::to_device(uniform(y.sizes(), 0.5, 1.5, DType::f64, &rg), y.device());
 }
 
 struct Comparison {
@@ -81,8 +115,7 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
     res.message = "output does not require grad";
     return res;
   }
-  Generator rg(0x9c4ec7, 1);
-  Tensor r = uniform(y.sizes(), 0.5, 1.5, DType::f64, &rg);
+  Tensor r = projection(y);
   Tensor seed = ops::to_dtype(r, y.dtype());
   y.backward(seed);
   std::vector<Tensor> analytic;
@@ -103,15 +136,15 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
                           " != input shape " + x.shape_string();
       continue;
     }
-    Tensor a = ops::contiguous(ops::to_dtype(analytic[i], DType::f64));
+    Tensor a = host_f64(analytic[i]);
+    const Elements e(x, o.element_access_by_copy);
     for (int64_t k = 0; k < x.numel(); ++k) {
-      double* p = element_f64(x, k);
-      const double saved = *p;
-      *p = saved + o.eps;
+      const double saved = e.get(k);
+      e.set(k, saved + o.eps);
       const double plus = projected(f, inputs, r);
-      *p = saved - o.eps;
+      e.set(k, saved - o.eps);
       const double minus = projected(f, inputs, r);
-      *p = saved;
+      e.set(k, saved);
       cmp.add(a.data<double>()[k], (plus - minus) / (2 * o.eps), o.atol, o.rtol,
               "input " + std::to_string(i) + " element " + std::to_string(k));
     }
@@ -122,21 +155,22 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
     for (int64_t j = 0; j < y.numel(); ++j) {
       Tensor onehot = zeros(y.sizes(), DType::f64);
       *element_f64(onehot, j) = 1.0;
+      onehot = ops::to_device(onehot, y.device());
       for (const auto& t : inputs)
         if (t.defined() && t.requires_grad()) const_cast<Tensor&>(t).zero_grad();
       f(inputs).backward(ops::to_dtype(onehot, y.dtype()));
       for (size_t i = 0; i < inputs.size(); ++i) {
         const Tensor& x = inputs[i];
         if (!x.defined() || !x.requires_grad() || !x.grad().defined()) continue;
-        Tensor a = ops::contiguous(ops::to_dtype(x.grad(), DType::f64));
+        Tensor a = host_f64(x.grad());
+        const Elements e(x, o.element_access_by_copy);
         for (int64_t k = 0; k < x.numel(); ++k) {
-          double* p = element_f64(x, k);
-          const double saved = *p;
-          *p = saved + o.eps;
+          const double saved = e.get(k);
+          e.set(k, saved + o.eps);
           const double plus = projected(f, inputs, onehot);
-          *p = saved - o.eps;
+          e.set(k, saved - o.eps);
           const double minus = projected(f, inputs, onehot);
-          *p = saved;
+          e.set(k, saved);
           cmp.add(a.data<double>()[k], (plus - minus) / (2 * o.eps), o.atol, o.rtol,
                   "Jacobian row " + std::to_string(j) + " input " + std::to_string(i) + " element " + std::to_string(k));
         }
@@ -174,30 +208,221 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
   return res;
 }
 
-GradcheckResult run_gradcheck_case(const GradcheckCase& c, DType dtype) {
+namespace {
+
+// The case's inputs, drawn on the CPU from Generator(table seed, the case's index in the table).
+std::vector<Tensor> case_inputs(const GradcheckCase& c) {
   const auto& all = gradcheck_cases();
   const uint64_t index = static_cast<uint64_t>(&c - all.data());
   Generator g(20261123, index < all.size() ? index : 0);
-  std::vector<Tensor> inputs = c.make_inputs(g);
+  return c.make_inputs(g);
+}
+
+// The case's tolerances; single precision uses a larger step and tolerances suited to 24-bit mantissas.
+GradcheckOptions case_options(const GradcheckCase& c, DType dtype) {
   GradcheckOptions o;
   o.atol = c.atol;
   o.rtol = c.rtol;
   o.eps = c.eps;
-  if (dtype == DType::f64) return gradcheck(c.fn, inputs, o);
-  // Single precision: evaluate f on f32 copies of the inputs, differentiate against f64 leaves
-  // through a cast, with tolerances suited to 24-bit mantissas.
-  o.eps = 1e-3;
-  o.atol = std::max(o.atol, 1e-2);
-  o.rtol = std::max(o.rtol, 1e-2);
-  GradcheckFn f32 = [&c, dtype](const std::vector<Tensor>& in) {
+  if (dtype != DType::f64) {
+    o.eps = 1e-3;
+    o.atol = std::max(o.atol, 1e-2);
+    o.rtol = std::max(o.rtol, 1e-2);
+  }
+  return o;
+}
+
+// The case's function evaluated in `dtype`: floating inputs pass through the differentiable cast,
+// so the leaves (and the finite differences) stay f64.
+GradcheckFn in_precision(const GradcheckCase& c, DType dtype) {
+  if (dtype == DType::f64) return c.fn;
+  return [fn = c.fn, dtype](const std::vector<Tensor>& in) {
     std::vector<Tensor> cast;
     for (const auto& t : in) {
-      if (!t.defined() || !is_floating(t.dtype())) { cast.push_back(t); continue; }
+      if (!t.defined() || !is_floating(t.dtype())) {
+        cast.push_back(t);
+        continue;
+      }
       cast.push_back(hg::to_dtype(t, dtype));
     }
-    return c.fn(cast);
+    return fn(cast);
   };
-  return gradcheck(f32, inputs, o);
+}
+
+void require_device_present(Device device) {
+  if (device.is_cpu()) return;
+  const auto devices = cuda::devices();
+  if (devices.empty())
+    throw std::invalid_argument("gradcheck: " + device.str() + ": no CUDA device is present (" +
+                                cuda::unavailable_reason() + ")");
+  if (device.index < 0 || device.index >= static_cast<int>(devices.size()))
+    throw std::invalid_argument("gradcheck: " + device.str() + ": no such device (" + std::to_string(devices.size()) +
+                                " found)");
+}
+
+// x on `device` with the same sizes, strides and offset: its whole storage is copied and viewed the
+// same way again. A fresh leaf, requiring grad when x does.
+Tensor moved_input(const Tensor& x, Device device) {
+  if (!x.defined()) return x;
+  const int64_t n = static_cast<int64_t>(x.storage()->nbytes() / dtype_size(x.dtype()));
+  Tensor buffer = Tensor::empty({n}, TensorOptions(x.dtype(), device));
+  if (n > 0) ops::copy_(buffer, ops::as_strided(x, {n}, {1}, 0));
+  Tensor moved = ops::as_strided(buffer, x.sizes(), x.strides(), x.offset());
+  if (x.requires_grad()) moved.set_requires_grad(true);
+  return moved;
+}
+
+// One forward pass and one backward pass seeded with the projection R; results copied to the CPU
+// in f64, with the devices they were on.
+struct Evaluation {
+  Tensor output;
+  Device output_device;
+  std::vector<Tensor> grads;  // undefined where the input needs no gradient or got none
+  std::vector<Device> grad_devices;
+};
+
+Evaluation forward_backward(const GradcheckFn& f, const std::vector<Tensor>& inputs) {
+  auto reset = [&] {
+    for (const auto& t : inputs)
+      if (t.defined() && t.requires_grad()) const_cast<Tensor&>(t).zero_grad();
+  };
+  reset();
+  Evaluation e;
+  const Tensor y = f(inputs);
+  e.output = host_f64(y);
+  e.output_device = y.device();
+  if (y.requires_grad()) y.backward(ops::to_dtype(projection(y), y.dtype()));
+  for (const auto& t : inputs) {
+    const bool has = t.defined() && t.requires_grad() && t.grad().defined();
+    e.grads.push_back(has ? host_f64(t.grad()) : Tensor());
+    e.grad_devices.push_back(has ? t.grad().device() : Device::cpu());
+  }
+  reset();
+  return e;
+}
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// The device run against the CPU run: devices, output and every input gradient.
+ReferenceComparison compare_runs(const Evaluation& dev, const Evaluation& cpu, Device device, DeviceTolerance tol) {
+  ReferenceComparison all;
+  auto fail = [&](const std::string& message) {
+    if (all.ok) all.message = message;
+    all.ok = false;
+  };
+  auto merge = [&](const ReferenceComparison& r) {
+    all.max_abs = std::max(all.max_abs, r.max_abs);
+    all.max_rel = std::max(all.max_rel, r.max_rel);
+    if (!r.ok) fail(r.message);
+  };
+  if (dev.output_device != device)
+    fail("the output is on " + dev.output_device.str() + ", expected " + device.str() +
+         " (a constant made inside the case or the function stays on another device)");
+  merge(compare_with_reference(dev.output, cpu.output, tol, "output"));
+  for (size_t i = 0; i < cpu.grads.size(); ++i) {
+    const std::string what = "gradient of input " + std::to_string(i);
+    if (dev.grads[i].defined() != cpu.grads[i].defined()) {
+      fail(what + (cpu.grads[i].defined() ? " is missing on " : " exists only on ") + device.str());
+      continue;
+    }
+    if (!cpu.grads[i].defined()) continue;
+    if (dev.grad_devices[i] != device)
+      fail(what + " is on " + dev.grad_devices[i].str() + ", expected " + device.str());
+    merge(compare_with_reference(dev.grads[i], cpu.grads[i], tol, what));
+  }
+  return all;
+}
+
+}  // namespace
+
+DeviceTolerance device_tolerance(DType dtype) {
+  switch (dtype) {
+    case DType::f64: return {1e-12, 1e-12};
+    case DType::f32: return {1e-5, 1e-6};
+    case DType::f16: return {1e-2, 1e-3};
+    case DType::bf16: return {2e-2, 1e-2};
+    default:
+      throw std::invalid_argument(std::string("device_tolerance: no tolerance for non-floating dtype ") +
+                                  dtype_name(dtype));
+  }
+}
+
+ReferenceComparison compare_with_reference(const Tensor& got, const Tensor& reference, DeviceTolerance tol,
+                                           const std::string& what) {
+  ReferenceComparison r;
+  if (got.sizes() != reference.sizes()) {
+    r.ok = false;
+    r.message = what + ": shape " + got.shape_string() + ", reference " + reference.shape_string();
+    return r;
+  }
+  const Tensor a = host_f64(got), b = host_f64(reference);
+  const double* pa = a.data<double>();
+  const double* pb = b.data<double>();
+  const int64_t n = a.numel();
+  double scale = 1.0;
+  for (int64_t i = 0; i < n; ++i)
+    if (std::isfinite(pb[i])) scale = std::max(scale, std::abs(pb[i]));
+  for (int64_t i = 0; i < n; ++i) {
+    const bool same_special = (std::isnan(pa[i]) && std::isnan(pb[i])) || (std::isinf(pb[i]) && pa[i] == pb[i]);
+    if (same_special) continue;
+    const double diff = std::abs(pa[i] - pb[i]);
+    const double bound = tol.rtol * std::abs(pb[i]) + tol.atol * scale;
+    const bool finite = std::isfinite(diff);
+    r.max_abs = std::max(r.max_abs, finite ? diff : INFINITY);
+    r.max_rel = std::max(r.max_rel, finite ? diff / std::max(std::abs(pb[i]), 1e-12) : INFINITY);
+    if (!finite || diff > bound) {
+      if (r.ok)
+        r.message = what + " element " + std::to_string(i) + ": " + number(pa[i]) + " vs reference " + number(pb[i]) +
+                    " (allowed difference " + number(bound) + ")";
+      r.ok = false;
+    }
+  }
+  return r;
+}
+
+GradcheckResult run_gradcheck_case(const GradcheckCase& c, DType dtype, Device device) {
+  if (!device.is_cpu()) return run_gradcheck_case_vs_cpu(c, dtype, device);
+  return gradcheck(in_precision(c, dtype), case_inputs(c), case_options(c, dtype));
+}
+
+GradcheckResult run_gradcheck_case_vs_cpu(const GradcheckCase& c, DType dtype, Device device) {
+  require_device_present(device);
+  const DeviceTolerance tol = device_tolerance(dtype);
+  const std::vector<Tensor> cpu_inputs = case_inputs(c);
+  for (size_t i = 0; i < cpu_inputs.size(); ++i)
+    if (cpu_inputs[i].defined() && !cpu_inputs[i].device().is_cpu())
+      throw std::logic_error(c.name + ": make_inputs must build CPU tensors; input " + std::to_string(i) + " is on " +
+                             cpu_inputs[i].device().str());
+  const GradcheckFn f = in_precision(c, dtype);
+  GradcheckOptions o = case_options(c, dtype);
+  o.element_access_by_copy = true;
+  GradcheckResult res;
+  try {
+    std::vector<Tensor> device_inputs;
+    for (const auto& x : cpu_inputs) device_inputs.push_back(moved_input(x, device));
+    const Evaluation reference = forward_backward(f, cpu_inputs);
+    const Evaluation on_device = forward_backward(f, device_inputs);
+    const ReferenceComparison cmp = compare_runs(on_device, reference, device, tol);
+    res = gradcheck(f, device_inputs, o);
+    res.compared_with_cpu = true;
+    res.device_matches_cpu = cmp.ok;
+    res.device_max_abs_diff = cmp.max_abs;
+    res.device_max_rel_diff = cmp.max_rel;
+    if (!cmp.ok) {
+      res.device_message = device.str() + " vs cpu: " + cmp.message;
+      res.message = res.passed ? res.device_message : res.message + "; " + res.device_message;
+      res.passed = false;
+    }
+  } catch (const std::exception& e) {
+    res.passed = false;
+    res.device_matches_cpu = false;
+    res.message = res.device_message = device.str() + ": " + e.what();
+  }
+  return res;
 }
 
 std::vector<std::string> differentiables_without_case() {
@@ -239,6 +464,10 @@ Tensor gc_noncontiguous(Generator& g, const Shape& shape, double lo, double hi) 
 
 Tensor gc_constant(Generator& g, const Shape& shape, double lo, double hi) {
   return uniform(shape, lo, hi, DType::f64, &g);
+}
+
+Tensor gc_on_device_of(const Tensor& constant, const Tensor& like) {
+  return like.defined() ? ops::to_device(constant, like.device()) : constant;
 }
 
 }  // namespace hg

@@ -3,6 +3,7 @@
 // pose, exactly zero rotations, no betas/trans, and a non-contiguous pose. The output checked is
 // [vertices, joints, full_pose] flattened per batch element.
 #include <cmath>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "hand/mano.h"
 #include "hand/skeleton.h"
 #include "tensor/factory.h"
+#include "tensor/view.h"
 
 namespace hg::hand {
 namespace {
@@ -80,15 +82,33 @@ Tensor flat_output(const ManoOutput& o) {
 
 // fn for a layer with these options: inputs (global_rot, pose, betas, trans); betas/trans may be
 // undefined. The layer is built on first use, not during static initialisation.
+// The model with its arrays on `device` (the layer's constants follow them there).
+ManoModel model_on(const ManoModel& m, Device device) {
+  ManoModel out = m;
+  for (Tensor* t : {&out.v_template, &out.shapedirs, &out.posedirs, &out.J_regressor, &out.weights, &out.faces,
+                    &out.hands_components, &out.hands_mean})
+    *t = ops::to_device(*t, device);
+  return out;
+}
+
+// One layer per device the case runs on (gradcheck --device), each built on first use from the
+// model moved to that device.
 GradcheckFn mano_fn(ManoOptions options) {
-  struct Lazy {
-    std::once_flag once;
-    std::unique_ptr<ManoLayer> layer;
+  struct Layers {
+    std::mutex mutex;
+    std::map<std::string, std::unique_ptr<ManoLayer>> by_device;
   };
-  auto lazy = std::make_shared<Lazy>();
-  return [options, lazy](const In& x) {
-    std::call_once(lazy->once, [&] { lazy->layer = std::make_unique<ManoLayer>(small_model(), options); });
-    return flat_output(lazy->layer->forward({x[0], x[1], x[2], x[3]}));
+  auto layers = std::make_shared<Layers>();
+  return [options, layers](const In& x) {
+    const Device device = x[0].device();
+    const ManoLayer* layer = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(layers->mutex);
+      auto& slot = layers->by_device[device.str()];
+      if (!slot) slot = std::make_unique<ManoLayer>(model_on(small_model(), device), options);
+      layer = slot.get();
+    }
+    return flat_output(layer->forward({x[0], x[1], x[2], x[3]}));
   };
 }
 

@@ -70,7 +70,8 @@ Tensor octahedron(Generator& g, const std::vector<double>& centre, double radius
 
 // Vertex 2a is +axis a, 2a+1 is −axis a; the face of octant (sx, sy, sz) is outward-CCW as
 // (x, y, z) when sx·sy·sz > 0, else (x, z, y).
-Tensor octahedron_faces() {
+// Made inside the functions, on the device of the input `like`.
+Tensor octahedron_faces(const Tensor& like) {
   std::vector<int64_t> f;
   for (int sx = 0; sx < 2; ++sx)
     for (int sy = 0; sy < 2; ++sy)
@@ -79,7 +80,7 @@ Tensor octahedron_faces() {
         if ((sx + sy + sz) % 2 == 0) f.insert(f.end(), {a, b, c});
         else f.insert(f.end(), {a, c, b});
       }
-  return from_vector(f, {8, 3}, DType::i64);
+  return gc_on_device_of(from_vector(f, {8, 3}, DType::i64), like);
 }
 
 // A 12 × 12 camera: f = 100 px, principal point off the pixel grid.
@@ -116,10 +117,11 @@ const GradcheckTable rows({
      [](const In& x) { return shade(x[0], x[1], x[2]); }},
     {"hand_face_normals/fan", gc_own_stream(2, [](Generator& g) { return In{gc_uniform(g, {2, 5, 3})}; }),
      [](const In& x) {
-       return face_normals(x[0], from_vector(std::vector<int64_t>{0, 1, 2, 0, 2, 3, 0, 4, 3, 1, 4, 2}, {4, 3}, DType::i64));
+       const std::vector<int64_t> fan{0, 1, 2, 0, 2, 3, 0, 4, 3, 1, 4, 2};
+       return face_normals(x[0], gc_on_device_of(from_vector(fan, {4, 3}, DType::i64), x[0]));
      }},
     {"hand_vertex_normals/octahedron", gc_own_stream(3, [](Generator& g) { return In{octahedron(g, {0.1, -0.2, 0.9}, 0.5)}; }),
-     [](const In& x) { return vertex_normals(x[0], octahedron_faces()); }},
+     [](const In& x) { return vertex_normals(x[0], octahedron_faces(x[0])); }},
     {"hand_screen_vertices/batch",
      gc_own_stream(4, [](Generator& g) {
        return In{leaf(cat({uniform({2, 4, 2}, -0.1, 0.1, DType::f64, &g), uniform({2, 4, 1}, 0.4, 0.8, DType::f64, &g)}, -1)
@@ -140,7 +142,7 @@ const GradcheckTable rows({
        return In{octahedron(g, {0.2, -0.3, 50}, 3), gc_uniform(g, {1, 6, 3}, 0.3, 1.0), camera(1), lights(g, 1)};
      }),
      [](const In& x) {
-       return render_all(render_soft(mul(x[0], 0.01), octahedron_faces(), x[1], x[2], x[3], small_settings()));
+       return render_all(render_soft(mul(x[0], 0.01), octahedron_faces(x[0]), x[1], x[2], x[3], small_settings()));
      },
      kRenderAtol, kRenderRtol, kRenderEps},
     // Per-face colours shaded with face normals, a batch of two with a shared K (held constant:
@@ -154,7 +156,8 @@ const GradcheckTable rows({
      [](const In& x) {
        RenderSettings s = small_settings();
        s.per_face_colors = true;
-       return render_all(render_soft(mul(x[0], 0.01), octahedron_faces(), x[1], select(detach(camera(1)), 0, 0), x[2], s));
+       const Tensor K = gc_on_device_of(select(detach(camera(1)), 0, 0), x[0]);
+       return render_all(render_soft(mul(x[0], 0.01), octahedron_faces(x[0]), x[1], K, x[2], s));
      },
      kRenderAtol, kRenderRtol, 3e-7},
 });

@@ -41,6 +41,11 @@
 // is an error; parts in the file that were not requested are ignored (e.g. load only the model
 // for evaluation). step, epoch and user are always read.
 //
+// Devices: tensors are saved from whatever device they live on (copied to the host), and loading
+// copies into the objects' own tensors, so everything lands on the device the objects are on — a
+// checkpoint of a CUDA run loads into CPU objects and vice versa, with no map_location argument.
+// Optimiser moments go to their parameter's device, step counters stay on the CPU.
+//
 // Every failure throws one CheckpointError whose message is a single line "<path>: <problem>".
 #pragma once
 #include <cstdint>

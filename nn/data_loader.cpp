@@ -15,7 +15,12 @@
 #include <unordered_map>
 #include <utility>
 
+#include "ops/cuda/runtime.h"
 #include "tensor/view.h"
+
+#if HANDGRAD_WITH_CUDA
+#include "ops/cuda/device_allocator.h"
+#endif
 
 namespace hg::nn {
 
@@ -134,7 +139,34 @@ const Tensor& Batch::at(const std::string& name) const {
   throw std::out_of_range("batch has no tensor '" + name + "' (it has: " + present + ")");
 }
 
-Batch collate(const std::vector<Example>& examples) {
+namespace {
+
+using Allocate = Tensor (*)(const Shape& sizes, DType dtype);
+Tensor ordinary_memory(const Shape& sizes, DType dtype) { return Tensor::empty(sizes, dtype); }
+
+// Pinned (page-locked) host memory from the CUDA backend's pool; only called when it exists.
+Tensor pinned_memory(const Shape& sizes, DType dtype) {
+#if HANDGRAD_WITH_CUDA
+  return cuda::pinned_empty(sizes, dtype);
+#else
+  throw std::logic_error("data loader: pinned memory requested from a build without CUDA (" + shape_str(sizes) +
+                         " " + dtype_name(dtype) + ")");
+#endif
+}
+
+// Can batches be pinned here? Needs the backend and a device (pinned memory only helps copies to one).
+bool pinning_available() { return cuda::compiled() && !cuda::devices().empty(); }
+
+Batch collate_into(const std::vector<Example>& examples, Allocate allocate);
+
+}  // namespace
+
+Batch collate(const std::vector<Example>& examples) { return collate_into(examples, &ordinary_memory); }
+
+namespace {
+
+// collate() with each stacked tensor allocated by `allocate`.
+Batch collate_into(const std::vector<Example>& examples, Allocate allocate) {
   if (examples.empty()) throw std::invalid_argument("collate: no examples");
   const Example& first = examples.front();
   const auto name_of = [](const Example& e, size_t k) {
@@ -157,7 +189,7 @@ Batch collate(const std::vector<Example>& examples) {
     if (!t0.defined()) throw std::invalid_argument("collate: tensor '" + name + "' is undefined in " + name_of(first, 0));
     Shape shape{n};
     shape.insert(shape.end(), t0.sizes().begin(), t0.sizes().end());
-    Tensor out = Tensor::empty(shape, t0.dtype());
+    Tensor out = allocate(shape, t0.dtype());
     const size_t each = static_cast<size_t>(t0.numel()) * dtype_size(t0.dtype());
     char* dst = static_cast<char*>(out.raw_data());
     for (size_t k = 0; k < examples.size(); ++k) {
@@ -182,6 +214,8 @@ Batch collate(const std::vector<Example>& examples) {
   }
   return batch;
 }
+
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Loader state
@@ -234,6 +268,7 @@ struct DataLoader::Impl {
   std::shared_ptr<const Sampler> sampler;
   int64_t num_batches = 0;
   int64_t window = 0;
+  bool pin = false;  // opt.pin_memory where pinning is available
 
   // Cache of loaded examples (first come, kept while the budget lasts; never evicted).
   mutable std::shared_mutex cache_mutex;
@@ -321,7 +356,8 @@ struct DataLoader::Impl {
         throw std::runtime_error("data loader: sample " + std::to_string(index) + " (" + where + "): " + problem);
       skipped.push_back(where + ": " + problem);
     }
-    Batch batch = examples.empty() ? Batch{} : collate(examples);
+    Batch batch = examples.empty() ? Batch{} : collate_into(examples, pin ? &pinned_memory : &ordinary_memory);
+    batch.pinned = pin && !examples.empty();
     batch.indices = std::move(indices);
     batch.skipped = std::move(skipped);
     batch.epoch = p.epoch;
@@ -399,6 +435,7 @@ DataLoader::DataLoader(std::shared_ptr<const ExampleSource> source, DataLoaderOp
   d.num_batches = d.opt.drop_last ? length / d.opt.batch_size : (length + d.opt.batch_size - 1) / d.opt.batch_size;
   d.window = d.opt.prefetch_batches > 0 ? d.opt.prefetch_batches : 2 * d.opt.num_workers;
   d.window = std::max(d.window, d.opt.num_workers);
+  d.pin = d.opt.pin_memory && pinning_available();
   try {
     for (int64_t w = 0; w < d.opt.num_workers; ++w) d.workers.emplace_back([&d] { d.worker_main(); });
   } catch (...) {  // e.g. std::system_error from a thread limit: stop the workers already started
@@ -423,6 +460,7 @@ DataLoader::~DataLoader() {
 
 int64_t DataLoader::batches_per_epoch() const { return impl_->num_batches; }
 const DataLoaderOptions& DataLoader::options() const { return impl_->opt; }
+bool DataLoader::pins_memory() const { return impl_->pin; }
 
 std::optional<Batch> DataLoader::next() {
   Impl& d = *impl_;

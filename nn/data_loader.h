@@ -23,6 +23,12 @@
 // gets std::runtime_error "data loader: sample <index> (<describe(index)>): <what>" when it reaches
 // that batch — or, with skip_bad, is left out of its batch and counted (a batch whose samples all
 // fail is skipped). The destructor stops and joins the workers.
+//
+// pin_memory: each batch is stacked directly into page-locked (pinned) host memory from the CUDA
+// backend's pool (ops/cuda/device_allocator.h), by the thread that builds it, so that moving it to
+// the GPU (ops::to_device) is a DMA transfer queued on the device's stream. Where that cannot help —
+// a build without CUDA or a machine without a device — the option is accepted and does nothing:
+// batches stay in ordinary memory (pins_memory() and Batch::pinned say which), as in PyTorch.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -142,6 +148,7 @@ struct Batch {
   std::vector<std::string> sources;       // per sample
   std::vector<int64_t> indices;           // data-set index per sample
   std::vector<std::string> skipped;       // "<describe(index)>: <what>" of each skipped sample (skip_bad)
+  bool pinned = false;                    // the tensors are in pinned host memory (pin_memory)
   int64_t epoch = 0;
   int64_t batch_index = 0;                // position of the batch in its epoch
 
@@ -182,6 +189,7 @@ struct DataLoaderOptions {
   uint64_t seed = 0;
   bool skip_bad = false;     // skip (and count) samples whose load/transform throws
   size_t cache_bytes = 0;    // budget of the cache of loaded examples; 0 = no cache
+  bool pin_memory = false;   // stack batches into pinned host memory when a CUDA device exists
   std::shared_ptr<const Sampler> sampler = nullptr;  // overrides `shuffle`
 };
 
@@ -211,6 +219,8 @@ class DataLoader {
 
   int64_t batches_per_epoch() const;
   const DataLoaderOptions& options() const;
+  // True when batches are pinned: pin_memory was asked for and the CUDA backend has a device.
+  bool pins_memory() const;
 
   // The next batch of the current epoch, or nullopt once the epoch is exhausted — the loader then
   // moves to the start of the next epoch. Re-throws a failed batch's error (the batch counts as

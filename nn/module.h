@@ -76,15 +76,17 @@ class Module {
   // Converts floating parameters and buffers (and their gradients) to `dtype`, in place; integer
   // buffers such as num_batches_tracked keep their type (as torch.nn.Module.to(dtype)).
   Module& to(DType dtype);
-  // Moves every parameter, buffer and gradient to `device`, in place. Throws whatever the device
-  // copy throws (CUDA tensors are refused until the CUDA backend exists).
+  // Moves every parameter, buffer and gradient to `device`, in place (dtypes kept). Throws whatever
+  // the device copy throws (a build without CUDA, or no such device) and then changes nothing.
+  // Optimisers follow: their moments move to the parameter's device at the next step.
   Module& to(Device device);
 
   // --- state ---
   // Parameters then buffers of each module, pre-order (torch's state_dict order). The tensors are
   // the module's own (not copies): detach-free handles to the live data.
   NamedTensors state_dict() const;
-  // Copies `source` into the module's existing tensors (converted to their dtype; identity kept).
+  // Copies `source` into the module's existing tensors (converted to their dtype, on their device —
+  // so a state saved from a CUDA model loads into a CPU one and vice versa; identity kept).
   // Every name is checked first. strict: any missing, unexpected or mis-shaped key throws one
   // StateDictError listing all of them and nothing is loaded. Not strict: the matching keys are
   // loaded and the report lists the rest.

@@ -1,5 +1,6 @@
 #include "nn/optim_stateful.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <stdexcept>
@@ -75,8 +76,18 @@ void StatefulOptimizer::step() {
       if (grad.sizes() != p.sizes())
         throw std::invalid_argument(type_ + ": gradient of '" + name + "' has shape " + grad.shape_string() +
                                     ", parameter " + p.shape_string());
-      update(g, p, grad, state_[name]);
+      std::map<std::string, Tensor>& st = state_[name];
+      follow_parameter(st, p);
+      update(g, p, grad, st);
     }
+}
+
+void StatefulOptimizer::follow_parameter(std::map<std::string, Tensor>& st, const Tensor& p) const {
+  for (auto& [slot, t] : st) {
+    const bool counter =
+        std::any_of(slots_.begin(), slots_.end(), [&](const StateSlot& s) { return s.name == slot && s.counter; });
+    if (!counter && t.device() != p.device()) t = ops::to_device(t, p.device());
+  }
 }
 
 const std::map<std::string, Tensor>& StatefulOptimizer::state(const std::string& param) const {
@@ -164,7 +175,9 @@ void StatefulOptimizer::load_state_dict(const OptimizerState& st) {
     if (t.dtype() != want_dt)
       throw std::invalid_argument(who + "tensor '" + key + "' has dtype " + dtype_name(t.dtype()) + ", expected " +
                                   dtype_name(want_dt));
-    state[pname][sname] = ops::clone(ops::to_device(t, p.device()));
+    // Moments live on the parameter's device (a checkpoint is read on the CPU); step counters are
+    // host scalars wherever the parameter is.
+    state[pname][sname] = ops::clone(ops::to_device(t, slot->counter ? Device::cpu() : p.device()));
   }
   for (const auto& [pname, slots] : state)
     for (const auto& s : slots_)

@@ -3,6 +3,11 @@
 //
 // A subclass supplies its defaults, its state slots, a validate() for a group's hyper-parameters and
 // update(), which changes one parameter in place given its gradient and state.
+//
+// Devices: a parameter's tensor slots (moments, momentum buffers) live on the parameter's device —
+// load_state_dict puts them there, and step() moves them there first when the parameter has moved
+// since (Module::to(device) after the optimiser was made). Counter slots stay 0-d i64 CPU tensors
+// (host scalars the update reads) on every device.
 #pragma once
 #include <map>
 #include <string>
@@ -42,6 +47,9 @@ class StatefulOptimizer : public Optimizer {
   void validate_all() const;
 
  private:
+  // Moves the tensor slots of `st` to p's device (counters stay on the CPU).
+  void follow_parameter(std::map<std::string, Tensor>& st, const Tensor& p) const;
+
   std::string type_;
   std::vector<ParamGroup> groups_;
   std::vector<StateSlot> slots_;

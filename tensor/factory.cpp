@@ -27,6 +27,7 @@ Tensor make_on_host(const Shape& sizes, TensorOptions opts, DType compute, F fil
 }
 
 Generator& gen_or_default(Generator* g) { return g ? *g : default_generator(); }
+DeviceRandomHooks g_device_random;
 
 }  // namespace
 
@@ -101,8 +102,15 @@ Tensor rand(const Shape& sizes, TensorOptions opts, Generator* g) {
   return uniform(sizes, 0.0, 1.0, opts, g);
 }
 
+void install_device_random(DeviceRandomHooks hooks) { g_device_random = hooks; }
+
 Tensor uniform(const Shape& sizes, double lo, double hi, TensorOptions opts, Generator* g) {
   Generator& gen = gen_or_default(g);
+  if (opts.device.is_cuda() && g_device_random.uniform) {
+    Tensor r = g_device_random.uniform(sizes, lo, hi, opts, gen);
+    if (opts.requires_grad) r.set_requires_grad(true);
+    return r;
+  }
   const int64_t n = shape_numel(sizes);
   if (opts.dtype == DType::f64) {
     const uint64_t base = gen.reserve((n + 1) / 2);
@@ -159,6 +167,11 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, TensorOptions opts
 
 Tensor bernoulli(const Shape& sizes, double p, TensorOptions opts, Generator* g) {
   if (!(p >= 0.0 && p <= 1.0)) throw std::invalid_argument("bernoulli: p must be in [0, 1]");
+  if (opts.device.is_cuda() && g_device_random.bernoulli) {
+    Tensor r = g_device_random.bernoulli(sizes, p, opts, gen_or_default(g));
+    if (opts.requires_grad) r.set_requires_grad(true);
+    return r;
+  }
   Tensor u = rand(sizes, DType::f64, g);
   double* d = u.data<double>();
   fill_indexed(d, u.numel(), [=](int64_t i) { return d[i] < p ? 1.0 : 0.0; });
@@ -168,6 +181,7 @@ Tensor bernoulli(const Shape& sizes, double p, TensorOptions opts, Generator* g)
 }
 
 Tensor bernoulli(const Tensor& p, Generator* g) {
+  if (p.device().is_cuda() && g_device_random.bernoulli_like) return g_device_random.bernoulli_like(p, gen_or_default(g));
   Tensor pc = ops::contiguous(ops::to_dtype(ops::to_device(p, Device::cpu()), DType::f64));
   Tensor u = rand(p.sizes(), DType::f64, g);
   double* d = u.data<double>();

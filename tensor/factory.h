@@ -39,4 +39,15 @@ Tensor bernoulli(const Shape& sizes, double p, TensorOptions opts = {}, Generato
 // Random permutation of 0..n-1 (i64).
 Tensor randperm(int64_t n, Generator* gen = nullptr);
 
+// Random draws on a GPU: the CUDA backend installs generators that produce, on the device, the
+// values the CPU factories produce for the same Generator state (and advance it identically), so
+// uniform / rand / bernoulli with a CUDA device need no host buffer and no copy. Unset: the draw is
+// made on the host and copied.
+struct DeviceRandomHooks {
+  Tensor (*uniform)(const Shape& sizes, double lo, double hi, TensorOptions opts, Generator& gen) = nullptr;
+  Tensor (*bernoulli)(const Shape& sizes, double p, TensorOptions opts, Generator& gen) = nullptr;
+  Tensor (*bernoulli_like)(const Tensor& p, Generator& gen) = nullptr;
+};
+void install_device_random(DeviceRandomHooks hooks);
+
 }  // namespace hg

@@ -1,5 +1,5 @@
-// Device and pinned memory pools, and the hooks that connect them (and the copies) to the tensor
-// layer. The hooks are installed by a static object when the program starts; `handgrad` links the
+// Device and pinned memory pools, and the hooks that connect them (and the copies and random
+// draws) to the tensor layer. The hooks are installed by a static object when the program starts; `handgrad` links the
 // ops layer whole so this file is always part of the program.
 #include "ops/cuda/device_allocator.h"
 
@@ -11,8 +11,10 @@
 #include "ops/cuda/check.h"
 #include "ops/cuda/context.h"
 #include "ops/cuda/copy_kernels.h"
+#include "ops/cuda/random_cuda.h"
 #include "ops/cuda/tensor_args.h"
 #include "tensor/device_copy.h"
+#include "tensor/factory.h"
 #include "tensor/storage.h"
 #include "tensor/view.h"
 
@@ -105,6 +107,11 @@ struct InstallHooks {
     Storage::install_cuda_allocator(&storage_allocate, &storage_free);
     install_device_memcpy(&memcpy_any);
     install_device_strided_copy(&strided_copy);
+    DeviceRandomHooks random;
+    random.uniform = &cuda::uniform;
+    random.bernoulli = static_cast<Tensor (*)(const Shape&, double, TensorOptions, Generator&)>(&cuda::bernoulli);
+    random.bernoulli_like = static_cast<Tensor (*)(const Tensor&, Generator&)>(&cuda::bernoulli);
+    install_device_random(random);
   }
 } install_hooks;
 

@@ -1,8 +1,8 @@
 // Random tensors generated on the device with the same values as the CPU factories of
 // tensor/factory.h for the same Generator state, which they advance identically (the draw reserves
 // its counters on the host Generator, the device computes Philox from (seed, stream, counter)).
-// Today hg::rand / bernoulli build device tensors on the host and copy them (the tensor layer
-// cannot call the backend); these are the device-side equivalents for the factory to route to.
+// hg::uniform / rand / bernoulli route CUDA draws here through DeviceRandomHooks (tensor/factory.h),
+// installed by ops/cuda/device_allocator.cpp.
 // Tensor-level (no CUDA headers).
 #pragma once
 #include "tensor/philox.h"
