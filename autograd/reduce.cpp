@@ -126,10 +126,10 @@ Tensor place_at_indices(const Tensor& g, const Tensor& indices, const Shape& in,
   const std::vector<int64_t> d{dim};
   Shape pos_shape(in.size(), 1);
   pos_shape[dim] = in[dim];
-  Tensor positions = ops::reshape(arange(in[dim]), pos_shape);
+  Tensor positions = ops::reshape(arange(in[dim], TensorOptions(DType::i64, g.device())), pos_shape);
   Tensor hit = ops::eq(positions, expand_back(indices, in, d));
   Tensor gx = expand_back(g, in, d);
-  return ops::where(hit, gx, zeros({}, TensorOptions(dt)));
+  return ops::where(hit, gx, zeros({}, TensorOptions(dt, g.device())));
 }
 
 // Records values = x at `r.indices` along dim; the gradient goes back to those positions.

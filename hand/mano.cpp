@@ -68,7 +68,7 @@ ManoLayer::ManoLayer(ManoModel model, ManoOptions options, DType dtype)
   if (options_.use_pca) components_ = in_dtype(ops::narrow(model_.hands_components, 0, 0, options_.ncomps));
   if (!options_.flat_hand_mean) hand_mean_ = in_dtype(model_.hands_mean);
   fingertips_ = from_vector(std::vector<int64_t>(model_.fingertips.begin(), model_.fingertips.end()),
-                            {kNumFingers}, DType::i64);
+                            {kNumFingers}, TensorOptions(DType::i64, model_.v_template.device()));
   tree_ = make_kinematic_levels(model_.parents);
 }
 

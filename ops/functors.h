@@ -6,10 +6,22 @@
 // Backward functors are named *Grad and take (grad_output, saved values...).
 #pragma once
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
 
 #include "tensor/host_device.h"
 
 namespace hg::fn {
+
+// a < 0; false for unsigned types without comparing (nvcc warns on "unsigned < 0").
+template <class T>
+HG_HOST_DEVICE bool is_negative(T a) {
+  if constexpr (std::is_unsigned_v<T>) {
+    return false;
+  } else {
+    return a < T(0);
+  }
+}
 
 // ---- binary arithmetic ----
 struct Add { template <class T> HG_HOST_DEVICE T operator()(T a, T b) const { return a + b; } };
@@ -58,7 +70,7 @@ struct Softplus {
 
 // ---- unary ----
 struct Neg { template <class T> HG_HOST_DEVICE T operator()(T a) const { return -a; } };
-struct Abs { template <class T> HG_HOST_DEVICE T operator()(T a) const { return a < T(0) ? -a : a; } };
+struct Abs { template <class T> HG_HOST_DEVICE T operator()(T a) const { return is_negative(a) ? T(-a) : a; } };
 struct Exp { template <class T> HG_HOST_DEVICE T operator()(T a) const { using std::exp; return exp(a); } };
 struct Log { template <class T> HG_HOST_DEVICE T operator()(T a) const { using std::log; return log(a); } };
 struct Log1p { template <class T> HG_HOST_DEVICE T operator()(T a) const { using std::log1p; return log1p(a); } };
@@ -77,7 +89,7 @@ struct Sigmoid {  // 1 / (1 + e^-x), evaluated so that neither branch overflows
   }
 };
 struct Relu { template <class T> HG_HOST_DEVICE T operator()(T a) const { return a > T(0) ? a : T(0); } };
-struct Sign { template <class T> HG_HOST_DEVICE T operator()(T a) const { return T((a > T(0)) - (a < T(0))); } };
+struct Sign { template <class T> HG_HOST_DEVICE T operator()(T a) const { return T(int(a > T(0)) - int(is_negative(a))); } };
 struct Floor { template <class T> HG_HOST_DEVICE T operator()(T a) const { using std::floor; return floor(a); } };
 struct Round {  // half to even, like torch.round
   template <class T> HG_HOST_DEVICE T operator()(T a) const { using std::nearbyint; return nearbyint(a); }
@@ -154,5 +166,69 @@ struct DivGradB {  // d (a/b) / db = -a / b²
 struct Where {  // c ? a : b
   template <class T> HG_HOST_DEVICE T operator()(bool c, T a, T b) const { return c ? a : b; }
 };
+
+// ---- in-place updates (dst = f(dst, src)) ----
+struct AddScaled {  // a + alpha b: axpy_
+  double alpha;
+  template <class T> HG_HOST_DEVICE T operator()(T a, T b) const { return a + T(alpha) * b; }
+};
+
+// ---- the list of every functor above ----
+// By arity and dtype domain: "numeric" = f32 f64 f16 bf16 i32 i64 u8, "floating" = f32 f64 f16 bf16;
+// predicates are binary, numeric, with a bool result. ops::map() accepts only listed functors (a
+// static_assert) and only with their listed domain (std::logic_error otherwise), and the CUDA backend
+// instantiates its map kernels from these lists (ops/cuda/map_*.cu) for every dtype of the domain —
+// so a functor added above without its entry here fails to compile wherever map() runs it, and
+// tests/ops/test_functor_list.cpp fails while any struct of this file is missing from the lists.
+#define HG_FN_UNARY_NUMERIC(X) \
+  X(AddScalar) X(MulScalar) X(RSubScalar) X(Clamp) X(Neg) X(Abs) X(Square) X(Relu) X(Sign)
+#define HG_FN_UNARY_FLOATING(X)                                                                          \
+  X(PowScalar) X(LeakyRelu) X(Softplus) X(Exp) X(Log) X(Log1p) X(Sqrt) X(Rsqrt) X(Sin) X(Cos) X(Tanh) \
+  X(Sigmoid) X(Floor) X(Round)
+#define HG_FN_BINARY_NUMERIC(X) X(Add) X(Sub) X(Mul) X(Maximum) X(Minimum)
+#define HG_FN_PREDICATE(X) X(Eq) X(Ne) X(Lt) X(Le) X(Gt) X(Ge)
+#define HG_FN_BINARY_FLOATING(X)                                                                       \
+  X(Div) X(Pow) X(Atan2) X(AddScaled) X(ReluGrad) X(LeakyReluGrad) X(SigmoidGrad) X(TanhGrad) X(AbsGrad) \
+  X(SqrtGrad) X(RsqrtGrad) X(ClampGrad) X(SoftplusGrad) X(PowScalarGrad)
+#define HG_FN_TERNARY_FLOATING(X) \
+  X(MaximumGradA) X(MinimumGradA) X(Atan2GradY) X(Atan2GradX) X(PowGradBase) X(PowGradExponent) X(DivGradB)
+// (bool, T, T) -> T: run by ops::where (CPU and CUDA), not by map().
+#define HG_FN_SELECT(X) X(Where)
+
+// What the lists say about a functor type, for map() and the CUDA launchers.
+template <class F>
+struct functor_traits {
+  static constexpr bool listed = false;
+  static constexpr int arity = 0;
+  static constexpr bool floating_only = false;
+  static constexpr bool predicate = false;
+};
+#define HG_FN_TRAITS_(name, n, floating, pred)       \
+  template <>                                        \
+  struct functor_traits<name> {                      \
+    static constexpr bool listed = true;             \
+    static constexpr int arity = n;                  \
+    static constexpr bool floating_only = floating;  \
+    static constexpr bool predicate = pred;          \
+  };
+#define HG_FN_TRAITS_UNARY_NUMERIC_(name) HG_FN_TRAITS_(name, 1, false, false)
+#define HG_FN_TRAITS_UNARY_FLOATING_(name) HG_FN_TRAITS_(name, 1, true, false)
+#define HG_FN_TRAITS_BINARY_NUMERIC_(name) HG_FN_TRAITS_(name, 2, false, false)
+#define HG_FN_TRAITS_PREDICATE_(name) HG_FN_TRAITS_(name, 2, false, true)
+#define HG_FN_TRAITS_BINARY_FLOATING_(name) HG_FN_TRAITS_(name, 2, true, false)
+#define HG_FN_TRAITS_TERNARY_FLOATING_(name) HG_FN_TRAITS_(name, 3, true, false)
+HG_FN_UNARY_NUMERIC(HG_FN_TRAITS_UNARY_NUMERIC_)
+HG_FN_UNARY_FLOATING(HG_FN_TRAITS_UNARY_FLOATING_)
+HG_FN_BINARY_NUMERIC(HG_FN_TRAITS_BINARY_NUMERIC_)
+HG_FN_PREDICATE(HG_FN_TRAITS_PREDICATE_)
+HG_FN_BINARY_FLOATING(HG_FN_TRAITS_BINARY_FLOATING_)
+HG_FN_TERNARY_FLOATING(HG_FN_TRAITS_TERNARY_FLOATING_)
+#undef HG_FN_TRAITS_UNARY_NUMERIC_
+#undef HG_FN_TRAITS_UNARY_FLOATING_
+#undef HG_FN_TRAITS_BINARY_NUMERIC_
+#undef HG_FN_TRAITS_PREDICATE_
+#undef HG_FN_TRAITS_BINARY_FLOATING_
+#undef HG_FN_TRAITS_TERNARY_FLOATING_
+#undef HG_FN_TRAITS_
 
 }  // namespace hg::fn

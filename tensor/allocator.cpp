@@ -43,6 +43,7 @@ std::atomic<int> g_poison_depth{0};
 }
 
 CpuAllocator::PoisonScope::PoisonScope() { g_poison_depth++; }
+bool CpuAllocator::poisoning() { return g_poison_depth.load(std::memory_order_relaxed) > 0; }
 CpuAllocator::PoisonScope::~PoisonScope() { g_poison_depth--; }
 
 void* CpuAllocator::allocate(size_t nbytes) {

@@ -36,6 +36,7 @@ class CpuAllocator {
     PoisonScope(const PoisonScope&) = delete;
     PoisonScope& operator=(const PoisonScope&) = delete;
   };
+  static bool poisoning();  // a PoisonScope is alive (the CUDA allocator poisons device blocks too)
   static size_t size_class(size_t nbytes);  // the rounded size a request of nbytes occupies
 
  private:

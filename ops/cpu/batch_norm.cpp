@@ -1,13 +1,22 @@
 // CPU batch norm. The input is viewed as [N, C, S] (S = product of the spatial dims, 1 for [N, C]);
 // channel c owns the N strips x[n, c, 0:S]. Statistics: one thread per channel, two passes in
 // double (mean, then the sum of squared deviations), in a fixed order. Element-wise passes: one
-// thread per (n, c) strip.
-#include <cmath>
+// thread per (n, c) strip. The formulas are fn::bn_* (ops/batch_norm_functors.h) and the checks
+// norm_detail::* (ops/cpu/norm_common.h), both shared with the CUDA kernels (ops/cuda/batch_norm.*),
+// which HG_ON_CUDA hands device tensors.
+#include <vector>
 
+#include "ops/batch_norm_functors.h"
 #include "ops/cpu/norm_common.h"
+#include "ops/cuda/dispatch.h"
 #include "ops/device_check.h"
 #include "ops/norm.h"
-#include "ops/pointwise.h"
+#include "tensor/factory.h"
+#include "tensor/view.h"
+
+#if HANDGRAD_WITH_CUDA
+#include "ops/cuda/batch_norm_cuda.h"
+#endif
 
 namespace hg::ops {
 namespace {
@@ -15,22 +24,7 @@ namespace {
 using norm_detail::check_param;
 using norm_detail::grad_like;
 using norm_detail::param_or;
-
-struct Layout {
-  int64_t n = 0, c = 0, s = 0;
-  int64_t per_channel() const { return n * s; }  // M: values reduced per channel
-};
-
-Layout layout_of(const Tensor& x) {
-  if (x.dim() < 2)
-    throw std::invalid_argument("batch_norm: expected input of shape [N, C] or [N, C, d...], got " + x.shape_string());
-  Layout l;
-  l.n = x.size(0);
-  l.c = x.size(1);
-  l.s = 1;
-  for (int64_t d = 2; d < x.dim(); ++d) l.s *= x.size(d);
-  return l;
-}
+using Layout = norm_detail::BatchNormLayout;
 
 // Per-channel mean and biased variance of a contiguous [N, C, S] buffer.
 template <class T>
@@ -57,14 +51,14 @@ void channel_stats(const T* x, const Layout& l, std::vector<double>& mean, std::
   }
 }
 
-// running = (1 - momentum) · running + momentum · batch, written into `running` in place.
+// running ← (1 − momentum) · running + momentum · batch (fn::bn_running_update), in place.
 void update_running(const Tensor& running, const std::vector<double>& batch, double momentum) {
-  Tensor b = from_vector(batch, {static_cast<int64_t>(batch.size())}, DType::f64);
-  Tensor blended = add(mul(to_dtype(running, DType::f64), 1.0 - momentum), mul(b, momentum));
-  copy_(running, blended);
+  std::vector<double> blended = running.to_vector<double>();
+  for (size_t c = 0; c < blended.size(); ++c) blended[c] = fn::bn_running_update(blended[c], batch[c], momentum);
+  copy_(running, from_vector(blended, running.sizes(), DType::f64));
 }
 
-// y[n, c, :] = (x[n, c, :] − mean[c]) · scale[c] + shift[c]   (centred first: no cancellation in f32)
+// y[n, c, :] = (x[n, c, :] − mean[c]) · scale[c] + shift[c]   (fn::bn_normalize)
 template <class T>
 void affine_per_channel(const T* x, T* y, const Layout& l, const std::vector<double>& mean,
                         const std::vector<double>& scale, const std::vector<double>& shift) {
@@ -75,7 +69,7 @@ void affine_per_channel(const T* x, T* y, const Layout& l, const std::vector<dou
     const A mu = static_cast<A>(mean[c]), a = static_cast<A>(scale[c]), b = static_cast<A>(shift[c]);
     const T* p = x + nc * l.s;
     T* q = y + nc * l.s;
-    for (int64_t i = 0; i < l.s; ++i) q[i] = static_cast<T>((static_cast<A>(p[i]) - mu) * a + b);
+    for (int64_t i = 0; i < l.s; ++i) q[i] = static_cast<T>(fn::bn_normalize(static_cast<A>(p[i]), mu, a, b));
   }
 }
 
@@ -84,22 +78,10 @@ void affine_per_channel(const T* x, T* y, const Layout& l, const std::vector<dou
 NormForward batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                        const Tensor& running_var, bool training, double momentum, double eps) {
   const char* what = "batch_norm";
+  HG_ON_CUDA(x, cuda::batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps));
   require_cpu(what, x);
-  check_floating(what, x);
-  const Layout l = layout_of(x);
+  const Layout l = norm_detail::check_batch_norm_args(x, weight, bias, running_mean, running_var, training, eps);
   const Shape pc{l.c};
-  check_param(what, "weight", weight, pc, x);
-  check_param(what, "bias", bias, pc, x);
-  check_param(what, "running_mean", running_mean, pc, x);
-  check_param(what, "running_var", running_var, pc, x);
-  if (running_mean.defined() != running_var.defined())
-    throw std::invalid_argument("batch_norm: running_mean and running_var must both be given or both be undefined");
-  if (!training && !running_mean.defined())
-    throw std::invalid_argument("batch_norm: inference mode (training=false) needs running_mean and running_var");
-  if (training && l.per_channel() <= 1)
-    throw std::invalid_argument("batch_norm: expected more than 1 value per channel when training, got input of shape " +
-                                x.shape_string());
-  if (!(eps >= 0)) throw std::invalid_argument("batch_norm: eps must be >= 0, got " + std::to_string(eps));
 
   std::vector<double> mean(l.c), var(l.c), invstd(l.c);
   Tensor xc = contiguous(x);
@@ -113,7 +95,7 @@ NormForward batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias
       mean = running_mean.to_vector<double>();
       var = running_var.to_vector<double>();
     }
-    for (int64_t c = 0; c < l.c; ++c) invstd[c] = 1.0 / std::sqrt(var[c] + eps);
+    for (int64_t c = 0; c < l.c; ++c) invstd[c] = fn::bn_invstd(var[c], eps);
     // y = (x − mean) · (w·invstd) + b
     const std::vector<double> w = param_or(weight, l.c, 1.0), b = param_or(bias, l.c, 0.0);
     std::vector<double> scale(l.c);
@@ -124,7 +106,7 @@ NormForward batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias
   if (training && running_mean.defined()) {
     const double m = static_cast<double>(l.per_channel());
     std::vector<double> unbiased(l.c);
-    for (int64_t c = 0; c < l.c; ++c) unbiased[c] = var[c] * m / (m - 1.0);
+    for (int64_t c = 0; c < l.c; ++c) unbiased[c] = fn::bn_unbiased_var(var[c], m);
     update_running(running_mean, mean, momentum);
     update_running(running_var, unbiased, momentum);
   }
@@ -136,9 +118,9 @@ NormForward batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias
 NormGrads batch_norm_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor& mean_t,
                               const Tensor& invstd_t, bool training, NormNeeds needs) {
   const char* what = "batch_norm_backward";
+  HG_ON_CUDA(x, cuda::batch_norm_backward(grad_out, x, weight, mean_t, invstd_t, training, needs));
   require_cpu(what, grad_out, x);
-  check_same_shape(what, grad_out, x);
-  const Layout l = layout_of(x);
+  const Layout l = norm_detail::check_batch_norm_backward_args(grad_out, x, weight, mean_t, invstd_t);
   const std::vector<double> mean = mean_t.to_vector<double>(), invstd = invstd_t.to_vector<double>();
   const std::vector<double> w = param_or(weight, l.c, 1.0);
   Tensor xc = contiguous(x), gc = contiguous(to_dtype(grad_out, x.dtype()));
@@ -165,26 +147,22 @@ NormGrads batch_norm_backward(const Tensor& grad_out, const Tensor& x, const Ten
     if (!needs[0]) return;
     // training:  dx = w·invstd·g − w·invstd·Σg/M − (x − mean)·w·invstd³·Σg(x − mean)/M
     //          = g·k + (x − mean)·kx + k0 per channel;  inference: dx = g·w·invstd
+    // (fn::bn_input_grad_coefficients, fn::bn_input_grad)
     const double m = static_cast<double>(l.per_channel());
-    std::vector<double> k(l.c), kx(l.c, 0.0), k0(l.c, 0.0);
-    for (int64_t c = 0; c < l.c; ++c) {
-      k[c] = w[c] * invstd[c];
-      if (training) {
-        kx[c] = -k[c] * invstd[c] * invstd[c] * sum_gx[c] / m;
-        k0[c] = -k[c] * sum_g[c] / m;
-      }
-    }
+    std::vector<fn::BnInputGradCoefficients> coef(l.c);
+    for (int64_t c = 0; c < l.c; ++c)
+      coef[c] = fn::bn_input_grad_coefficients(w[c], invstd[c], sum_g[c], sum_gx[c], m, training);
     r.input = Tensor::empty(x.sizes(), x.options());
     T* dx = r.input.data<T>();
 #pragma omp parallel for schedule(static) if (l.n * l.c * l.s > 32768)
     for (int64_t nc = 0; nc < l.n * l.c; ++nc) {
       const int64_t c = nc % l.c;
-      const A a = static_cast<A>(k[c]), bx = static_cast<A>(kx[c]), b0 = static_cast<A>(k0[c]);
+      const A k = static_cast<A>(coef[c].k), kx = static_cast<A>(coef[c].kx), k0 = static_cast<A>(coef[c].k0);
       const A mu = static_cast<A>(mean[c]);
       const int64_t base = nc * l.s;
       for (int64_t i = 0; i < l.s; ++i)
         dx[base + i] =
-            static_cast<T>(static_cast<A>(gp[base + i]) * a + (static_cast<A>(xp[base + i]) - mu) * bx + b0);
+            static_cast<T>(fn::bn_input_grad(static_cast<A>(gp[base + i]), static_cast<A>(xp[base + i]), mu, k, kx, k0));
     }
   });
   if (needs[1]) {  // dw = Σ g·x̂ = invstd · Σ g·(x − mean)

@@ -1,5 +1,8 @@
-// CPU gather / scatter_add / index_select / index_add / one_hot.
+// gather / scatter_add / index_select / index_add / one_hot: the checks for both backends, then the
+// CPU kernels below or, for CUDA tensors, ops/cuda/index_cuda.h (same line-per-thread, index-order
+// accumulation; range checks on the device with one read back).
 //
+// CPU kernels:
 // All four dim-indexing kernels walk an "index-shaped" space split around `dim` into
 // (outer o, position k along dim, inner i). A Lines table gives, for one tensor, the element offset
 // of every (o, i) through that tensor's own strides, so any layout works without copies. Each
@@ -7,9 +10,14 @@
 // in index order, whatever the thread count.
 #include "ops/index.h"
 
+#include <limits>
+#include <optional>
 #include <vector>
 
+#include "ops/cuda/dispatch.h"
+#include "ops/cuda/index_cuda.h"
 #include "ops/device_check.h"
+#include "ops/reduce.h"
 #include "tensor/view.h"
 
 namespace hg::ops {
@@ -59,14 +67,23 @@ void check_index(const char* what, const Tensor& index) {
     throw std::invalid_argument(std::string(what) + ": expected an i64 index, got " + dtype_name(index.dtype()));
 }
 
-// Every index value must lie in [0, size): a serial pass before any kernel writes.
-void check_range(const char* what, const Tensor& index, int64_t size) {
+// The first value (row-major order) of an i64 index outside [lo, hi), on either device.
+std::optional<int64_t> first_outside(const Tensor& index, int64_t lo, int64_t hi) {
+#if HANDGRAD_WITH_CUDA
+  if (index.device().is_cuda()) return cuda::first_index_outside(index, lo, hi);
+#endif
   const Tensor ic = contiguous(index);
   const int64_t* p = static_cast<const int64_t*>(ic.raw_data());
   for (int64_t k = 0; k < ic.numel(); ++k)
-    if (p[k] < 0 || p[k] >= size)
-      throw std::invalid_argument(std::string(what) + ": index " + std::to_string(p[k]) +
-                                  " is out of range for a dim of size " + std::to_string(size));
+    if (p[k] < lo || p[k] >= hi) return p[k];
+  return std::nullopt;
+}
+
+// Every index value must lie in [0, size): a pass before any kernel writes.
+void check_range(const char* what, const Tensor& index, int64_t size) {
+  if (const auto bad = first_outside(index, 0, size))
+    throw std::invalid_argument(std::string(what) + ": index " + std::to_string(*bad) +
+                                " is out of range for a dim of size " + std::to_string(size));
 }
 
 // index.size(d) <= t.size(d) for every d (except `skip`, when >= 0), same number of dims.
@@ -96,11 +113,12 @@ Split split(const Shape& shape, int64_t dim) {
 // out[o, k, i] = x[o, index[o, k, i], i]
 Tensor gather(const Tensor& x, int64_t dim_in, const Tensor& index) {
   check_same_device("gather", x, index);
-  require_cpu("gather", x, index);
   check_index("gather", index);
   const int64_t dim = wrap_dim(dim_in, x.dim(), "gather");
   check_fits("gather", index, x, dim, "input");
   check_range("gather", index, x.size(dim));
+  HG_ON_CUDA(x, cuda::gather(x, dim, index));
+  require_cpu("gather", x, index);
   Tensor out = Tensor::empty(index.sizes(), x.options());
   const Split s = split(index.sizes(), dim);
   const Lines lx = lines_of(x, index.sizes(), dim), li = lines_of(index, index.sizes(), dim),
@@ -120,7 +138,6 @@ Tensor gather(const Tensor& x, int64_t dim_in, const Tensor& index) {
 // out = x; out[o, index[o, k, i], i] += src[o, k, i]   (k in order)
 Tensor scatter_add(const Tensor& x, int64_t dim_in, const Tensor& index, const Tensor& src) {
   check_same_device("scatter_add", x, index, src);
-  require_cpu("scatter_add", x, index, src);
   check_index("scatter_add", index);
   if (x.dtype() != src.dtype())
     throw std::invalid_argument(std::string("scatter_add: input and src dtypes differ (") + dtype_name(x.dtype()) +
@@ -129,6 +146,8 @@ Tensor scatter_add(const Tensor& x, int64_t dim_in, const Tensor& index, const T
   check_fits("scatter_add", index, x, dim, "input");
   check_fits("scatter_add", index, src, -1, "src");
   check_range("scatter_add", index, x.size(dim));
+  HG_ON_CUDA(x, cuda::scatter_add(x, dim, index, src));
+  require_cpu("scatter_add", x, index, src);
   Tensor out = clone(x);
   const Split s = split(index.sizes(), dim);
   const Lines lo = lines_of(out, index.sizes(), dim), li = lines_of(index, index.sizes(), dim),
@@ -163,10 +182,11 @@ Shape selected_shape(const char* what, const Tensor& x, int64_t dim, const Tenso
 // out[o, k, i] = x[o, index[k], i]
 Tensor index_select(const Tensor& x, int64_t dim_in, const Tensor& index) {
   check_same_device("index_select", x, index);
-  require_cpu("index_select", x, index);
   const int64_t dim = wrap_dim(dim_in, x.dim(), "index_select");
   const Shape shape = selected_shape("index_select", x, dim, index);
   check_range("index_select", index, x.size(dim));
+  HG_ON_CUDA(x, cuda::index_select(x, dim, index, shape));
+  require_cpu("index_select", x, index);
   Tensor out = Tensor::empty(shape, x.options());
   const Split s = split(shape, dim);
   const Lines lx = lines_of(x, shape, dim), lo = lines_of(out, shape, dim);
@@ -185,7 +205,6 @@ Tensor index_select(const Tensor& x, int64_t dim_in, const Tensor& index) {
 // out = x; out[o, index[k], i] += src[o, k, i]   (k in order)
 Tensor index_add(const Tensor& x, int64_t dim_in, const Tensor& index, const Tensor& src) {
   check_same_device("index_add", x, index, src);
-  require_cpu("index_add", x, index, src);
   const int64_t dim = wrap_dim(dim_in, x.dim(), "index_add");
   const Shape shape = selected_shape("index_add", x, dim, index);
   if (src.sizes() != shape || src.dtype() != x.dtype())
@@ -193,6 +212,8 @@ Tensor index_add(const Tensor& x, int64_t dim_in, const Tensor& index, const Ten
                                 " must be " + shape_str(shape) + " " + dtype_name(x.dtype()) + " for input " +
                                 x.shape_string() + " and index " + index.shape_string());
   check_range("index_add", index, x.size(dim));
+  HG_ON_CUDA(x, cuda::index_add(x, dim, index, src));
+  require_cpu("index_add", x, index, src);
   Tensor out = clone(x);
   const Split s = split(shape, dim);
   const Lines lo = lines_of(out, shape, dim), ls = lines_of(src, shape, dim);
@@ -212,25 +233,25 @@ Tensor index_add(const Tensor& x, int64_t dim_in, const Tensor& index, const Ten
 
 // out[p, c] = (index[p] == c)
 Tensor one_hot(const Tensor& index, int64_t num_classes) {
-  require_cpu("one_hot", index);
   check_index("one_hot", index);
-  const Tensor ic = contiguous(index);
-  const int64_t* ip = static_cast<const int64_t*>(ic.raw_data());
-  const int64_t n = ic.numel();
-  for (int64_t k = 0; k < n; ++k)
-    if (ip[k] < 0)
-      throw std::invalid_argument("one_hot: class values must be non-negative, got " + std::to_string(ip[k]) +
-                                  " (index shape " + index.shape_string() + ")");
+  const int64_t n = index.numel();
+  if (const auto negative = first_outside(index, 0, std::numeric_limits<int64_t>::max()))
+    throw std::invalid_argument("one_hot: class values must be non-negative, got " + std::to_string(*negative) +
+                                " (index shape " + index.shape_string() + ")");
   if (num_classes == -1) {
     if (n == 0) throw std::invalid_argument("one_hot: cannot infer num_classes from an empty index");
-    for (int64_t k = 0; k < n; ++k) num_classes = std::max(num_classes, ip[k] + 1);
+    num_classes = amax(index).item<int64_t>() + 1;
   } else if (num_classes < 0) {
     throw std::invalid_argument("one_hot: num_classes must be -1 or non-negative, got " + std::to_string(num_classes));
   }
-  for (int64_t k = 0; k < n; ++k)
-    if (ip[k] >= num_classes)
-      throw std::invalid_argument("one_hot: index " + std::to_string(ip[k]) + " is out of range for num_classes " +
-                                  std::to_string(num_classes));
+  // values are >= 0 here, so the first one outside [0, num_classes) is the first one too large
+  if (const auto large = first_outside(index, 0, num_classes))
+    throw std::invalid_argument("one_hot: index " + std::to_string(*large) + " is out of range for num_classes " +
+                                std::to_string(num_classes));
+  HG_ON_CUDA(index, cuda::one_hot(index, num_classes));
+  require_cpu("one_hot", index);
+  const Tensor ic = contiguous(index);
+  const int64_t* ip = static_cast<const int64_t*>(ic.raw_data());
   Shape shape = index.sizes();
   shape.push_back(num_classes);
   Tensor out = Tensor::empty(shape, TensorOptions(DType::i64, index.device()));

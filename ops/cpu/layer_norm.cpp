@@ -7,8 +7,8 @@
 
 #include "ops/cpu/norm_common.h"
 #include "ops/cuda/dispatch.h"
-#include "ops/cuda/layer_norm_functors.h"
 #include "ops/device_check.h"
+#include "ops/layer_norm_functors.h"
 #include "ops/norm.h"
 
 #if HANDGRAD_WITH_CUDA

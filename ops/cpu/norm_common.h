@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/device_check.h"
 #include "tensor/factory.h"
 #include "tensor/view.h"
 
@@ -85,6 +86,21 @@ inline void check_saved_stats(const char* what, const Tensor& mean, const Tensor
       throw std::invalid_argument(std::string(what) + ": saved statistics " +
                                   (t->defined() ? t->shape_string() : std::string("(undefined)")) + " should have " +
                                   std::to_string(count) + " values for input of shape " + x.shape_string());
+}
+
+// Every argument check of ops::batch_norm_backward: grad_output like x, x a floating [N, C, ...],
+// weight of C values (or undefined), one saved mean / invstd per channel, all on x's device.
+inline BatchNormLayout check_batch_norm_backward_args(const Tensor& grad_out, const Tensor& x, const Tensor& weight,
+                                                      const Tensor& mean, const Tensor& invstd) {
+  const char* what = "batch_norm_backward";
+  check_same_device(what, grad_out, x);
+  check_same_shape(what, grad_out, x);
+  check_floating(what, x);
+  const BatchNormLayout l = batch_norm_layout(x);
+  check_param(what, "weight", weight, {l.c}, x);
+  check_saved_stats(what, mean, invstd, l.c, x);
+  check_same_device(what, x, mean, invstd);
+  return l;
 }
 
 // ---- layer norm: x viewed as [rows, M], M = prod(normalized_shape) ----

@@ -1,8 +1,14 @@
-// CPU element-wise ops: each is map() over a functor from ops/functors.h.
+// Element-wise ops: each is map() / map_inplace() over a functor from ops/functors.h, which run
+// the CPU loop or the CUDA kernels (ops/map.h). where, fill_ and all_finite route CUDA tensors to
+// ops/cuda/pointwise_cuda.h after the same checks.
 #include "ops/pointwise.h"
 
+#include "ops/cuda/dispatch.h"
+#include "ops/cuda/pointwise_cuda.h"
+#include "ops/cuda/reduce_cuda.h"
 #include "ops/functors.h"
 #include "ops/map.h"
+#include "ops/reduce_functors.h"
 #include "tensor/factory.h"
 
 namespace hg::ops {
@@ -61,42 +67,28 @@ Tensor lt(const Tensor& a, double s) { return lt(a, scalar_tensor(s, a.options()
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   cond.check_dtype(DType::boolean, "where (condition)");
   check_same_device("where", cond, a, b);
-  require_cpu("where", cond, a, b);
   const DType dt = promote_types(a.dtype(), b.dtype());
   const Shape shape = broadcast_shapes(cond.sizes(), broadcast_shapes(a.sizes(), b.sizes(), "where"), "where");
-  Tensor out = Tensor::empty(shape, TensorOptions(dt));
+  Tensor out = Tensor::empty(shape, TensorOptions(dt, a.device()));
   Tensor c = expand(cond, shape), x = detail::prepare(a, dt, shape), y = detail::prepare(b, dt, shape);
+  HG_ON_CUDA(out, cuda::where_into(out, c, x, y));
+  require_cpu("where", cond, a, b);
   dispatch_all(dt, "where", [&]<class T>() {
-    strided_apply4<T, bool, T, T>(out, c, x, y, [](T& o, const bool& k, const T& p, const T& q) { o = k ? p : q; });
+    strided_apply4<T, bool, T, T>(out, c, x, y, [](T& o, const bool& k, const T& p, const T& q) { o = fn::Where{}(k, p, q); });
   });
   return out;
 }
 
 void add_(const Tensor& dst, const Tensor& src) { axpy_(dst, 1.0, src); }
 
-void axpy_(const Tensor& dst, double alpha, const Tensor& src) {
-  check_same_device("axpy_", dst, src);
-  require_cpu("axpy_", dst, src);
-  Tensor s = detail::prepare(src, dst.dtype(), dst.sizes());
-  dispatch_float(dst.dtype(), "axpy_", [&]<class T>() {
-    using C = compute_t<T>;
-    const C a = static_cast<C>(alpha);
-    strided_apply2<T, T>(dst, s, [a](T& d, const T& v) {
-      d = static_cast<T>(static_cast<C>(d) + a * static_cast<C>(v));
-    });
-  });
-}
+// dst = dst + alpha src (fn::AddScaled, in dst's compute type)
+void axpy_(const Tensor& dst, double alpha, const Tensor& src) { map_inplace("axpy_", F, fn::AddScaled{alpha}, dst, src); }
 
-void mul_(const Tensor& dst, double s) {
-  require_cpu("mul_", dst);
-  dispatch_float(dst.dtype(), "mul_", [&]<class T>() {
-    using C = compute_t<T>;
-    const C k = static_cast<C>(s);
-    strided_apply1<T>(dst, [k](T& d) { d = static_cast<T>(static_cast<C>(d) * k); });
-  });
-}
+// dst = dst * s (fn::MulScalar); floating only
+void mul_(const Tensor& dst, double s) { map_inplace("mul_", F, fn::MulScalar{s}, dst); }
 
 void fill_(const Tensor& dst, double value) {
+  HG_ON_CUDA(dst, cuda::fill(dst, value));
   require_cpu("fill_", dst);
   dispatch_all(dst.dtype(), "fill_", [&]<class T>() {
     const T v = static_cast<T>(value);
@@ -108,6 +100,7 @@ void zero_(const Tensor& dst) { fill_(dst, 0.0); }
 
 bool all_finite(const Tensor& x) {
   if (!is_floating(x.dtype())) return true;
+  HG_ON_CUDA(x, cuda::all_finite(x));
   require_cpu("all_finite", x);
   bool ok = true;
   dispatch_float(x.dtype(), "all_finite", [&]<class T>() {
@@ -116,7 +109,7 @@ bool all_finite(const Tensor& x) {
     const int64_t n = c.numel();
     bool all_ok = true;
 #pragma omp parallel for reduction(&& : all_ok) if (n > 65536)
-    for (int64_t i = 0; i < n; ++i) all_ok = all_ok && std::isfinite(static_cast<double>(p[i]));
+    for (int64_t i = 0; i < n; ++i) all_ok = all_ok && fn::is_finite(static_cast<compute_t<T>>(p[i]));
     ok = all_ok;
   });
   return ok;

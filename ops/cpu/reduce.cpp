@@ -1,12 +1,17 @@
-// CPU reductions. The reduced dims are moved to the end and made contiguous, so every reduction
-// is "for each row, combine its elements"; rows run in parallel and each row runs in order.
+// Reductions. The reduced dims are moved to the end and made contiguous, so every reduction is
+// "for each row, combine its elements"; on the CPU rows run in parallel and each row runs in order.
+// Argument checks are shared by both backends; CUDA tensors then go to ops/cuda/reduce_cuda.h
+// (same row layout, fixed-shape tree reductions, the same rules of ops/reduce_functors.h).
 #include "ops/reduce.h"
 
 #include <cmath>
 #include <limits>
 
+#include "ops/cuda/dispatch.h"
+#include "ops/cuda/reduce_cuda.h"
 #include "ops/device_check.h"
 #include "ops/pointwise.h"
+#include "ops/reduce_functors.h"
 #include "tensor/view.h"
 
 namespace hg::ops {
@@ -91,8 +96,9 @@ Shape reduced_shape(const Shape& sizes, const std::vector<int64_t>& dims, bool k
 }
 
 Tensor sum(const Tensor& x, const Dims& dims_in, bool keepdim) {
-  require_cpu("sum", x);
   const auto dims = dims_of(x, dims_in, "sum");
+  HG_ON_CUDA(x, cuda::sum(x, dims, keepdim));
+  require_cpu("sum", x);
   const DType out_dt = is_floating(x.dtype()) ? x.dtype() : DType::i64;
   return dispatch_all(x.dtype(), "sum", [&]<class T>() -> Tensor {
     if constexpr (std::is_same_v<T, bool>) {
@@ -114,6 +120,8 @@ Tensor sum(const Tensor& x, const Dims& dims_in, bool keepdim) {
 Tensor mean(const Tensor& x, const Dims& dims_in, bool keepdim) {
   check_floating("mean", x);
   const auto dims = dims_of(x, dims_in, "mean");
+  HG_ON_CUDA(x, cuda::mean(x, dims, keepdim));
+  require_cpu("mean", x);
   int64_t count = 1;
   for (int64_t d : dims) count *= x.size(d);
   return dispatch_float(x.dtype(), "mean", [&]<class T>() -> Tensor {
@@ -126,6 +134,8 @@ Tensor mean(const Tensor& x, const Dims& dims_in, bool keepdim) {
 Tensor var(const Tensor& x, const Dims& dims_in, int64_t correction, bool keepdim) {
   check_floating("var", x);
   const auto dims = dims_of(x, dims_in, "var");
+  HG_ON_CUDA(x, cuda::var(x, dims, correction, keepdim));
+  require_cpu("var", x);
   return dispatch_float(x.dtype(), "var", [&]<class T>() -> Tensor {
     return reduce_rows<T, T>(x, dims, keepdim, x.dtype(), [correction](const T* p, int64_t n) {
       // two passes: mean, then the sum of squared deviations (stable for large means)
@@ -135,8 +145,7 @@ Tensor var(const Tensor& x, const Dims& dims_in, int64_t correction, bool keepdi
         const double d = static_cast<double>(p[i]) - m;
         ss += d * d;
       }
-      const double denom = static_cast<double>(n - correction);
-      return static_cast<T>(denom > 0 ? ss / denom : std::numeric_limits<double>::quiet_NaN());
+      return static_cast<T>(fn::variance_from(ss, n, correction));
     });
   });
 }
@@ -150,12 +159,14 @@ Tensor norm(const Tensor& x, double p, const Dims& dims_in, bool keepdim) {
   const auto dims = dims_of(x, dims_in, "norm");
   const bool inf = std::isinf(p);
   if (!(p == 1.0 || p == 2.0 || inf)) throw std::invalid_argument("norm: p must be 1, 2 or inf");
+  HG_ON_CUDA(x, cuda::norm(x, p, dims, keepdim));
+  require_cpu("norm", x);
   return dispatch_float(x.dtype(), "norm", [&]<class T>() -> Tensor {
     return reduce_rows<T, T>(x, dims, keepdim, x.dtype(), [p, inf](const T* q, int64_t n) {
       double s = 0;
       for (int64_t i = 0; i < n; ++i) {
         const double v = std::abs(static_cast<double>(q[i]));
-        if (inf) s = std::max(s, v);
+        if (inf) s = fn::max_keeping_nan(s, v);
         else s += p == 1.0 ? v : v * v;
       }
       return static_cast<T>(p == 2.0 ? std::sqrt(s) : s);
@@ -166,14 +177,16 @@ Tensor norm(const Tensor& x, double p, const Dims& dims_in, bool keepdim) {
 Tensor logsumexp(const Tensor& x, const Dims& dims_in, bool keepdim) {
   check_floating("logsumexp", x);
   const auto dims = dims_of(x, dims_in, "logsumexp");
+  HG_ON_CUDA(x, cuda::logsumexp(x, dims, keepdim));
+  require_cpu("logsumexp", x);
   return dispatch_float(x.dtype(), "logsumexp", [&]<class T>() -> Tensor {
     return reduce_rows<T, T>(x, dims, keepdim, x.dtype(), [](const T* q, int64_t n) {
       double m = -std::numeric_limits<double>::infinity();
-      for (int64_t i = 0; i < n; ++i) m = std::max(m, static_cast<double>(q[i]));
-      if (std::isinf(m)) return static_cast<T>(m);
+      for (int64_t i = 0; i < n; ++i) m = fn::max_skipping_nan(m, static_cast<double>(q[i]));
       double s = 0;
-      for (int64_t i = 0; i < n; ++i) s += std::exp(static_cast<double>(q[i]) - m);
-      return static_cast<T>(m + std::log(s));
+      if (!std::isinf(m))
+        for (int64_t i = 0; i < n; ++i) s += std::exp(static_cast<double>(q[i]) - m);
+      return static_cast<T>(fn::logsumexp_from(m, s));
     });
   });
 }
@@ -181,19 +194,24 @@ Tensor logsumexp(const Tensor& x, const Dims& dims_in, bool keepdim) {
 namespace {
 template <bool IsMax>
 ValuesIndices extreme(const Tensor& x, int64_t dim, bool keepdim, const char* what) {
-  require_cpu(what, x);
   if (x.numel() == 0) throw std::invalid_argument(std::string(what) + ": empty tensor");
   const int64_t d = wrap_dim(dim, x.dim(), what);
   const std::vector<int64_t> dims = x.dim() ? std::vector<int64_t>{d} : std::vector<int64_t>{};
   ValuesIndices r;
+#if HANDGRAD_WITH_CUDA
+  if (x.device().is_cuda()) {
+    r.values = cuda::extreme(x, dims, keepdim, IsMax, &r.indices);
+    return r;
+  }
+#endif
+  require_cpu(what, x);
   r.indices = dispatch_all(x.dtype(), what, [&]<class T>() -> Tensor {
     return reduce_rows<T, int64_t>(x, dims, keepdim, DType::i64, [](const T* q, int64_t n) {
+      // the first NaN, else the first extreme (fn::ExtremeBetter)
+      using C = compute_t<T>;
       int64_t best = 0;
-      for (int64_t i = 1; i < n; ++i) {
-        const double a = static_cast<double>(q[i]), b = static_cast<double>(q[best]);
-        if (std::isnan(b)) break;                        // NaN wins and stays
-        if (std::isnan(a) || (IsMax ? a > b : a < b)) best = i;
-      }
+      for (int64_t i = 1; i < n; ++i)
+        if (fn::ExtremeBetter<IsMax>{}(static_cast<C>(q[i]), i, static_cast<C>(q[best]), best)) best = i;
       return best;
     });
   });
@@ -211,18 +229,17 @@ ValuesIndices extreme(const Tensor& x, int64_t dim, bool keepdim, const char* wh
 
 template <bool IsMax>
 Tensor extreme_all(const Tensor& x, const Dims& dims_in, bool keepdim, const char* what) {
-  require_cpu(what, x);
   const auto dims = normalize_dims(dims_in, x.dim(), what);
   if (x.numel() == 0) throw std::invalid_argument(std::string(what) + ": empty tensor");
+  HG_ON_CUDA(x, cuda::extreme(x, dims, keepdim, IsMax, nullptr));
+  require_cpu(what, x);
   return dispatch_all(x.dtype(), what, [&]<class T>() -> Tensor {
     return reduce_rows<T, T>(x, dims, keepdim, x.dtype(), [](const T* q, int64_t n) {
-      T best = q[0];
-      for (int64_t i = 1; i < n; ++i) {
-        const double a = static_cast<double>(q[i]), b = static_cast<double>(best);
-        if (std::isnan(b)) break;
-        if (std::isnan(a) || (IsMax ? a > b : a < b)) best = q[i];
-      }
-      return best;
+      using C = compute_t<T>;
+      int64_t best = 0;
+      for (int64_t i = 1; i < n; ++i)
+        if (fn::ExtremeBetter<IsMax>{}(static_cast<C>(q[i]), i, static_cast<C>(q[best]), best)) best = i;
+      return q[best];
     });
   });
 }
@@ -238,9 +255,10 @@ Tensor amin(const Tensor& x, const Dims& dims, bool keepdim) { return extreme_al
 namespace {
 template <bool Reverse>
 Tensor scan(const Tensor& x, int64_t dim, const char* what) {
-  require_cpu(what, x);
   const int64_t d = wrap_dim(dim, x.dim(), what);
   if (x.dim() == 0) return clone(x);
+  HG_ON_CUDA(x, cuda::scan(x, d, Reverse));
+  require_cpu(what, x);
   // Move `dim` last, scan each row, move it back.
   std::vector<int64_t> perm;
   for (int64_t i = 0; i < x.dim(); ++i)

@@ -1,7 +1,10 @@
-// CPU Rodrigues kernels: one fn::Rodrigues / fn::RodriguesGrad call per axis-angle vector, in the
-// compute type (float for f16/bf16), over contiguous copies of the operands.
+// Rodrigues kernels: one fn::Rodrigues / fn::RodriguesGrad call per axis-angle vector, in the
+// compute type (float for f16/bf16), over contiguous copies of the operands; CUDA tensors run the
+// same functors in ops/cuda/rotation_kernels.cu.
 #include "ops/rotation.h"
 
+#include "ops/cuda/dispatch.h"
+#include "ops/cuda/rotation_cuda.h"
 #include "ops/device_check.h"
 #include "tensor/view.h"
 
@@ -17,7 +20,6 @@ void check_axis_angle(const char* what, const Tensor& axis_angle) {
     throw std::invalid_argument(std::string(what) + ": expected axis-angle vectors [..., 3], got " +
                                 axis_angle.shape_string());
   check_floating(what, axis_angle);
-  require_cpu(what, axis_angle);
 }
 
 }  // namespace
@@ -28,6 +30,8 @@ Tensor rodrigues(const Tensor& axis_angle) {
   out_shape.insert(out_shape.end(), {3, 3});
   const Tensor r = contiguous(axis_angle);
   Tensor out = Tensor::empty(out_shape, axis_angle.options());
+  HG_ON_CUDA(r, cuda::rodrigues_into(out, r));
+  require_cpu("rodrigues", axis_angle);
   const int64_t count = r.numel() / 3;
   dispatch_float(r.dtype(), "rodrigues", [&]<class T>() {
     using C = compute_t<T>;
@@ -47,7 +51,6 @@ Tensor rodrigues(const Tensor& axis_angle) {
 Tensor rodrigues_backward(const Tensor& grad, const Tensor& axis_angle) {
   check_axis_angle("rodrigues_backward", axis_angle);
   check_same_device("rodrigues_backward", grad, axis_angle);
-  require_cpu("rodrigues_backward", grad);
   Shape expected = batch_of(axis_angle);
   expected.insert(expected.end(), {3, 3});
   if (grad.sizes() != expected)
@@ -55,6 +58,8 @@ Tensor rodrigues_backward(const Tensor& grad, const Tensor& axis_angle) {
                                 shape_str(expected) + " of axis-angle " + axis_angle.shape_string());
   const Tensor r = contiguous(axis_angle), g = contiguous(to_dtype(grad, axis_angle.dtype()));
   Tensor out = Tensor::empty(axis_angle.sizes(), axis_angle.options());
+  HG_ON_CUDA(r, cuda::rodrigues_backward_into(out, r, g));
+  require_cpu("rodrigues_backward", grad, axis_angle);
   const int64_t count = r.numel() / 3;
   dispatch_float(r.dtype(), "rodrigues_backward", [&]<class T>() {
     using C = compute_t<T>;

@@ -1,12 +1,13 @@
-// Batched 3x3 determinant, inverse, cofactors and the 3-vector cross product.
-//   det A = a00 (a11 a22 - a12 a21) - a01 (a10 a22 - a12 a20) + a02 (a10 a21 - a11 a20)
-//   C_ij = (-1)^(i+j) M_ij (the minor), A^-1 = C^T / det A
-//   a x b = (a1 b2 - a2 b1, a2 b0 - a0 b2, a0 b1 - a1 b0)
+// Batched 3x3 determinant, inverse, cofactors (per-matrix formulas: ops/small3x3_functors.h, shared
+// with the CUDA kernels of ops/cuda/small3x3_kernels.cu) and the 3-vector cross product
+//   a x b = (a1 b2 - a2 b1, a2 b0 - a0 b2, a0 b1 - a1 b0).
 #include <cmath>
 
+#include "ops/cuda/small3x3_cuda.h"
 #include "ops/device_check.h"
 #include "ops/linalg.h"
 #include "ops/pointwise.h"
+#include "ops/small3x3_functors.h"
 #include "tensor/view.h"
 
 namespace hg::ops {
@@ -16,32 +17,28 @@ void check_3x3(const char* what, const Tensor& a) {
   if (a.dim() < 2 || a.size(-1) != 3 || a.size(-2) != 3)
     throw std::invalid_argument(std::string(what) + ": expected [..., 3, 3], got " + a.shape_string());
   check_floating(what, a);
-  require_cpu(what, a);
 }
 
-template <class T>
-void cofactors(const T* a, T* c) {
-  c[0] = a[4] * a[8] - a[5] * a[7];
-  c[1] = -(a[3] * a[8] - a[5] * a[6]);
-  c[2] = a[3] * a[7] - a[4] * a[6];
-  c[3] = -(a[1] * a[8] - a[2] * a[7]);
-  c[4] = a[0] * a[8] - a[2] * a[6];
-  c[5] = -(a[0] * a[7] - a[1] * a[6]);
-  c[6] = a[1] * a[5] - a[2] * a[4];
-  c[7] = -(a[0] * a[5] - a[2] * a[3]);
-  c[8] = a[0] * a[4] - a[1] * a[3];
-}
-
-// Runs f(const T* a9, T* out) over the batch of 3x3 matrices (computing in double).
-template <class F>
-Tensor per_matrix(const char* what, const Tensor& a, const Shape& out_shape, int64_t out_per, F f) {
+// Runs fn::apply_small3x3 over the batch of 3x3 matrices in double (on a's device), then converts
+// back to a's dtype. A singular matrix under inverse3 throws naming its batch index.
+Tensor per_matrix(const char* what, fn::Small3x3 op, const Tensor& a, const Shape& out_shape) {
   check_3x3(what, a);
   Tensor in = contiguous(to_dtype(a, DType::f64));
-  Tensor out = Tensor::empty(out_shape, TensorOptions(DType::f64));
-  const int64_t batches = a.numel() / 9;
-  const double* p = in.data<double>();
-  double* o = out.data<double>();
-  for (int64_t i = 0; i < batches; ++i) f(p + 9 * i, o + out_per * i, i);
+  Tensor out = Tensor::empty(out_shape, TensorOptions(DType::f64, a.device()));
+  const int64_t batches = a.numel() / 9, per = fn::small3x3_outputs(op);
+  int64_t singular = -1;  // the first singular matrix's batch index
+#if HANDGRAD_WITH_CUDA
+  if (a.device().is_cuda()) singular = cuda::small3x3_into(op, out, in);
+#endif
+  if (!a.device().is_cuda()) {
+    require_cpu(what, a);
+    const double* p = in.data<double>();
+    double* o = out.data<double>();
+    for (int64_t i = 0; i < batches && singular < 0; ++i)
+      if (!fn::apply_small3x3(op, p + 9 * i, o + per * i)) singular = i;
+  }
+  if (singular >= 0)
+    throw std::invalid_argument(std::string(what) + ": matrix " + std::to_string(singular) + " of the batch is singular");
   return to_dtype(out, a.dtype());
 }
 
@@ -50,35 +47,13 @@ Shape batch_shape(const Tensor& a) { return Shape(a.sizes().begin(), a.sizes().e
 
 }  // namespace
 
-Tensor det3(const Tensor& a) {
-  return per_matrix("det3", a, batch_shape(a), 1, [](const double* m, double* o, int64_t) {
-    double c[9];
-    cofactors(m, c);
-    o[0] = m[0] * c[0] + m[1] * c[1] + m[2] * c[2];
-  });
-}
+Tensor det3(const Tensor& a) { check_3x3("det3", a); return per_matrix("det3", fn::Small3x3::det, a, batch_shape(a)); }
+Tensor cofactor3(const Tensor& a) { return per_matrix("cofactor3", fn::Small3x3::cofactors, a, matrix_shape(a)); }
+Tensor inverse3(const Tensor& a) { return per_matrix("inverse3", fn::Small3x3::inverse, a, matrix_shape(a)); }
 
-Tensor cofactor3(const Tensor& a) {
-  return per_matrix("cofactor3", a, matrix_shape(a), 9, [](const double* m, double* o, int64_t) { cofactors(m, o); });
-}
-
-Tensor inverse3(const Tensor& a) {
-  return per_matrix("inverse3", a, matrix_shape(a), 9, [](const double* m, double* o, int64_t index) {
-    double c[9];
-    cofactors(m, c);
-    const double det = m[0] * c[0] + m[1] * c[1] + m[2] * c[2];
-    double scale = 0;
-    for (int i = 0; i < 9; ++i) scale = std::max(scale, std::abs(m[i]));
-    if (!(std::abs(det) > 1e-300 && std::abs(det) > 1e-14 * scale * scale * scale))
-      throw std::invalid_argument("inverse3: matrix " + std::to_string(index) + " of the batch is singular");
-    for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j) o[3 * i + j] = c[3 * j + i] / det;
-  });
-}
-
+// Composed of views, products and copies, so it runs on any device those run on.
 Tensor cross(const Tensor& a0, const Tensor& b0, int64_t dim) {
   check_same_device("cross", a0, b0);
-  require_cpu("cross", a0, b0);
   const Shape shape = broadcast_shapes(a0.sizes(), b0.sizes(), "cross");
   const int64_t d = wrap_dim(dim, static_cast<int64_t>(shape.size()), "cross");
   if (shape[d] != 3) throw std::invalid_argument("cross: dim " + std::to_string(d) + " of " + shape_str(shape) + " must have size 3");

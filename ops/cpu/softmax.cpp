@@ -8,9 +8,9 @@
 #include <type_traits>
 
 #include "ops/cuda/dispatch.h"
-#include "ops/cuda/softmax_functors.h"
 #include "ops/device_check.h"
 #include "ops/softmax.h"
+#include "ops/softmax_functors.h"
 #include "tensor/view.h"
 
 #if HANDGRAD_WITH_CUDA

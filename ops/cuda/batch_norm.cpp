@@ -52,14 +52,7 @@ ops::NormForward batch_norm(const Tensor& x, const Tensor& weight, const Tensor&
 
 ops::NormGrads batch_norm_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor& mean_t,
                                    const Tensor& invstd_t, bool training, ops::NormNeeds needs) {
-  const char* what = "batch_norm_backward";
-  ops::check_same_device(what, grad_out, x);
-  ops::check_same_shape(what, grad_out, x);
-  ops::check_floating(what, x);
-  const BatchNormLayout l = ops::norm_detail::batch_norm_layout(x);
-  ops::norm_detail::check_param(what, "weight", weight, {l.c}, x);
-  ops::norm_detail::check_saved_stats(what, mean_t, invstd_t, l.c, x);
-  ops::check_same_device(what, x, mean_t, invstd_t);
+  const BatchNormLayout l = ops::norm_detail::check_batch_norm_backward_args(grad_out, x, weight, mean_t, invstd_t);
   const Device dev = x.device();
   const int device = dev.index;
   const Tensor xc = ops::contiguous(x), gc = ops::contiguous(ops::to_dtype(grad_out, x.dtype()));

@@ -1,6 +1,6 @@
-// Batch-norm kernels. The formulas are fn::bn_* (ops/cuda/batch_norm_functors.h), shared with the
+// Batch-norm kernels. The formulas are fn::bn_* (ops/batch_norm_functors.h), shared with the
 // CPU; statistics accumulate in double, per channel, in a fixed order (deterministic).
-#include "ops/cuda/batch_norm_functors.h"
+#include "ops/batch_norm_functors.h"
 #include "ops/cuda/batch_norm_kernels.h"
 #include "ops/cuda/batch_norm_reduce.cuh"
 #include "ops/cuda/check.h"

@@ -13,6 +13,7 @@
 #include "ops/cuda/copy_kernels.h"
 #include "ops/cuda/random_cuda.h"
 #include "ops/cuda/tensor_args.h"
+#include "tensor/allocator.h"
 #include "tensor/device_copy.h"
 #include "tensor/factory.h"
 #include "tensor/storage.h"
@@ -74,7 +75,13 @@ BlockPool& device_pool(int device) {
 }
 
 // ---- the hooks ----
-void* storage_allocate(size_t nbytes, int device) { return device_pool(device).allocate(nbytes, stream(device)); }
+// Inside a CpuAllocator::PoisonScope (gradient checks) new device blocks are filled with 0xFF bytes
+// too — NaN in every floating dtype — so an output element a kernel never writes shows up.
+void* storage_allocate(size_t nbytes, int device) {
+  void* p = device_pool(device).allocate(nbytes, stream(device));
+  if (CpuAllocator::poisoning() && nbytes) HG_CUDA_CHECK(cudaMemsetAsync(p, 0xFF, nbytes, stream(device)));
+  return p;
+}
 void storage_free(void* p, size_t, int device) { device_pool(device).deallocate(p); }
 
 void memcpy_any(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes) {

@@ -1,12 +1,12 @@
-// Layer-norm kernels: the formulas are fn::ln_* (ops/cuda/layer_norm_functors.h), shared with the
+// Layer-norm kernels: the formulas are fn::ln_* (ops/layer_norm_functors.h), shared with the
 // CPU kernel; every sum is in double with a fixed order (block tree per row, sequential over rows
 // per column), so results are run-to-run identical.
 #include "ops/cuda/batch_norm_reduce.cuh"
 #include "ops/cuda/check.h"
 #include "ops/cuda/context.h"
 #include "ops/cuda/launch.cuh"
-#include "ops/cuda/layer_norm_functors.h"
 #include "ops/cuda/layer_norm_kernels.h"
+#include "ops/layer_norm_functors.h"
 
 namespace hg::cuda {
 namespace {

@@ -1,4 +1,4 @@
-// Host side of the CUDA pooling: the CPU op's checks (ops/cuda/pool_shape.h), contiguous operands,
+// Host side of the CUDA pooling: the CPU op's checks (ops/pool_shape.h), contiguous operands,
 // the kernels of ops/cuda/pool.cu. max_pool2d_backward accumulates f16/bf16 gradients in f32 and
 // rounds once, like the CPU op (scattered sums would otherwise round at every addition).
 #include <stdexcept>
@@ -6,16 +6,16 @@
 
 #include "ops/cuda/pool_cuda.h"
 #include "ops/cuda/pool_kernels.h"
-#include "ops/cuda/pool_shape.h"
 #include "ops/cuda/tensor_args.h"
 #include "ops/device_check.h"
+#include "ops/pool_shape.h"
 #include "tensor/factory.h"
 #include "tensor/view.h"
 
 namespace hg::cuda {
 namespace {
 
-using namespace pool_shape;
+using namespace ops::pool_shape;
 
 PoolGeometry geometry(const Planes& p, int64_t Ho, int64_t Wo, const Window& w) {
   return {p.count, p.H, p.W, Ho, Wo, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, w.dh, w.dw};
@@ -43,12 +43,7 @@ ops::ValuesIndices max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2
 
 Tensor max_pool2d_backward(const Tensor& gy, const Tensor& indices, const Shape& input_sizes) {
   const char* what = "max_pool2d_backward";
-  const Planes pl = planes_of(what, input_sizes);
-  if (gy.sizes() != indices.sizes() || gy.dim() != static_cast<int64_t>(input_sizes.size()) ||
-      shape_numel(gy.sizes()) / std::max<int64_t>(1, gy.size(-1) * gy.size(-2)) != pl.count)
-    throw std::invalid_argument(std::string(what) + ": grad_output " + gy.shape_string() + " and indices " +
-                                indices.shape_string() + " do not match input " + shape_str(input_sizes));
-  indices.check_dtype(DType::i64, what);
+  const Planes pl = check_max_pool_backward_args(what, gy, indices, input_sizes);
   check_floating_input(what, gy);
   ops::check_same_device(what, gy, indices);
   const DType dt = gy.dtype(), work = dt == DType::f64 ? DType::f64 : DType::f32;
@@ -81,10 +76,7 @@ Tensor avg_pool2d_backward(const Tensor& gy, const Shape& input_sizes, Size2 ker
                            bool ceil_mode, bool count_include_pad) {
   const char* what = "avg_pool2d_backward";
   const Window w = make_window(what, input_sizes, kernel, stride, padding, 1, ceil_mode);
-  const Shape out_shape = pooled_shape(what, input_sizes, w);
-  if (gy.sizes() != out_shape)
-    throw std::invalid_argument(std::string(what) + ": grad_output " + gy.shape_string() + " does not match " +
-                                shape_str(out_shape) + " (input " + shape_str(input_sizes) + ", " + w.str() + ")");
+  const Shape out_shape = check_avg_pool_backward_args(what, gy, input_sizes, w);
   const Planes pl = planes_of(what, input_sizes);
   check_floating_input(what, gy);
   const Tensor gc = ops::contiguous(gy);
@@ -97,24 +89,18 @@ Tensor avg_pool2d_backward(const Tensor& gy, const Shape& input_sizes, Size2 ker
 
 Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_h, int64_t out_w) {
   const char* what = "adaptive_avg_pool2d";
+  const Shape out_shape = adaptive_pooled_shape(what, x.sizes(), out_h, out_w);
   const Planes pl = planes_of(what, x.sizes());
-  if (out_h <= 0 || out_w <= 0)
-    throw std::invalid_argument(std::string(what) + ": output size " + std::to_string(out_h) + "x" +
-                                std::to_string(out_w) + " must be positive (input " + x.shape_string() + ")");
   check_floating_input(what, x);
   const Tensor xc = ops::contiguous(x);
-  Tensor y = Tensor::empty(with_plane(x.sizes(), out_h, out_w), x.options());
+  Tensor y = Tensor::empty(out_shape, x.options());
   launch_adaptive_avg_pool(strided_arg(xc), strided_arg(y), adaptive_geometry(pl, out_h, out_w), x.device().index);
   return y;
 }
 
 Tensor adaptive_avg_pool2d_backward(const Tensor& gy, const Shape& input_sizes) {
   const char* what = "adaptive_avg_pool2d_backward";
-  const Planes pl = planes_of(what, input_sizes);
-  if (gy.dim() != static_cast<int64_t>(input_sizes.size()) || gy.size(-1) <= 0 || gy.size(-2) <= 0 ||
-      with_plane(input_sizes, gy.size(-2), gy.size(-1)) != gy.sizes())
-    throw std::invalid_argument(std::string(what) + ": grad_output " + gy.shape_string() + " does not match input " +
-                                shape_str(input_sizes));
+  const Planes pl = check_adaptive_backward_args(what, gy, input_sizes);
   check_floating_input(what, gy);
   const Tensor gc = ops::contiguous(gy);
   Tensor gx = Tensor::empty(input_sizes, gy.options());

@@ -1,13 +1,13 @@
 // Pooling kernels. Index arithmetic: fn::pool_* / fn::avg_pool_cell / fn::adaptive_* (shared with
-// the CPU through ops/cuda/pool_functors.h). Sums run in the compute type (float for f16/bf16, as
+// the CPU through ops/pool_functors.h). Sums run in the compute type (float for f16/bf16, as
 // the CPU's f32 path), in the CPU's order.
 #include <limits>
 
 #include "ops/cuda/check.h"
 #include "ops/cuda/context.h"
 #include "ops/cuda/launch.cuh"
-#include "ops/cuda/pool_functors.h"
 #include "ops/cuda/pool_kernels.h"
+#include "ops/pool_functors.h"
 
 namespace hg::cuda {
 namespace {

@@ -1,4 +1,4 @@
-// Softmax kernels. Formulas: fn::softmax_* (ops/cuda/softmax_functors.h), shared with the CPU;
+// Softmax kernels. Formulas: fn::softmax_* (ops/softmax_functors.h), shared with the CPU;
 // sums of exponentials and of gradients accumulate in double, the maximum in the compute type.
 #include <limits>
 
@@ -6,8 +6,8 @@
 #include "ops/cuda/check.h"
 #include "ops/cuda/context.h"
 #include "ops/cuda/launch.cuh"
-#include "ops/cuda/softmax_functors.h"
 #include "ops/cuda/softmax_kernels.h"
+#include "ops/softmax_functors.h"
 
 namespace hg::cuda {
 namespace {

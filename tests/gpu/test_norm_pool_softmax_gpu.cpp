@@ -1,19 +1,19 @@
 // batch norm, layer norm, pooling and softmax on the GPU vs the CPU ops (forward, backward, running
 // statistics, determinism), and — on the CPU, always run — the shared formulas of
-// ops/cuda/{batch_norm,layer_norm,pool,softmax}_functors.h and the checks of ops/cpu/norm_common.h.
+// ops/{batch_norm,layer_norm,pool,softmax}_functors.h and the checks of ops/cpu/norm_common.h.
 // Tolerances (relative to max |expected|): f64 1e-12, f32 1e-5, f16 1e-2, bf16 2e-2.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "ops/batch_norm_functors.h"
 #include "ops/cpu/norm_common.h"
-#include "ops/cuda/batch_norm_functors.h"
-#include "ops/cuda/layer_norm_functors.h"
-#include "ops/cuda/pool_functors.h"
-#include "ops/cuda/softmax_functors.h"
+#include "ops/layer_norm_functors.h"
 #include "ops/norm.h"
 #include "ops/pool.h"
+#include "ops/pool_functors.h"
 #include "ops/softmax.h"
+#include "ops/softmax_functors.h"
 #include "tensor/factory.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"

@@ -1,7 +1,7 @@
 // The per-element formulas of layer norm (ops/norm.h), in double, shared by the CPU kernel
 // (ops/cpu/layer_norm.cpp) and the CUDA kernels (ops/cuda/layer_norm.cu). No CUDA headers.
 #pragma once
-#include "ops/cuda/batch_norm_functors.h"
+#include "ops/batch_norm_functors.h"
 #include "tensor/host_device.h"
 
 namespace hg::fn {
