@@ -37,7 +37,8 @@ struct DemoOptions {
   bool overwrite = false, full = false;
   int64_t train_images = 1000, eval_images = 200, image_size = 128;
   int64_t pretrain_steps = 64, finetune_steps = 100, batch_size = 32;
-  double labels = 0.1;
+  std::string labels_text = "10%";  // --labels as given: a fraction or a percentage
+  double labels = 0.1;              // ... resolved by run_demo (hand::parse_fraction_or_percent)
   int resnet = 18;
   uint64_t seed = 0;
   int64_t workers = 2;
@@ -67,6 +68,11 @@ hand::TrainCommon common(const DemoOptions& o, const std::string& run, int64_t s
 
 int run_demo(DemoOptions o) {
   namespace fs = std::filesystem;
+  try {
+    o.labels = hand::parse_fraction_or_percent(o.labels_text, "labels");
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--") + e.what());
+  }
   if (o.full) {
     o.train_images = std::max<int64_t>(o.train_images, 8000), o.eval_images = std::max<int64_t>(o.eval_images, 1000);
     o.pretrain_steps = std::max<int64_t>(o.pretrain_steps, 3000), o.finetune_steps = std::max<int64_t>(o.finetune_steps, 2000);
@@ -100,8 +106,10 @@ int run_demo(DemoOptions o) {
 
   std::vector<std::pair<std::string, std::string>> finetuned;  // name, checkpoint
   for (const std::string init : {"simclr", "peclr", "scratch"}) {
-    stage("3/5 fine-tuning from " + init + " on " + std::to_string(static_cast<int>(o.labels * 100 + 0.5)) +
-          "% of the labels (" + std::to_string(o.finetune_steps) + " steps)");
+    char share[32];
+    std::snprintf(share, sizeof share, "%g%%", 100 * o.labels);
+    stage("3/5 fine-tuning from " + init + " on " + share + " of the labels (" + std::to_string(o.finetune_steps) +
+          " steps)");
     hand::FinetuneConfig fc;
     fc.common = common(o, "finetune_" + init, o.finetune_steps,
                        static_cast<int64_t>(std::ceil(o.labels * o.train_images - 1e-9)));
@@ -172,7 +180,8 @@ Run add_demo(CLI::App& app) {
   sub->add_option("--pretrain-steps", o->pretrain_steps, "optimiser steps of each pre-training")->check(CLI::Range(1, 10000000))->capture_default_str();
   sub->add_option("--finetune-steps", o->finetune_steps, "optimiser steps of each fine-tuning")->check(CLI::Range(1, 10000000))->capture_default_str();
   sub->add_option("--batch-size", o->batch_size, "images per batch")->check(CLI::Range(4, 4096))->capture_default_str();
-  sub->add_option("--labels", o->labels, "labelled fraction for fine-tuning")->check(CLI::Range(0.001, 1.0))->capture_default_str();
+  sub->add_option("--labels", o->labels_text, "labelled share for fine-tuning: a fraction in (0, 1] or a percentage, e.g. 0.1 or 10%")
+      ->capture_default_str();
   sub->add_option("--resnet", o->resnet, "encoder depth")->check(CLI::IsMember({18, 34, 50, 101, 152}))->capture_default_str();
   sub->add_option("--seed", o->seed, "seed of everything")->capture_default_str();
   sub->add_option("--workers", o->workers, "data-loader threads")->check(CLI::Range(0, 64))->capture_default_str();

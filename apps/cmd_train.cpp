@@ -64,7 +64,12 @@ Config resolve_config(const TrainCommand& cmd, const std::string& job) {
 void print_result(const hand::TrainResult& r) {
   if (!r.losses.empty())
     std::cout << "steps " << r.losses.size() << ", loss " << r.losses.front() << " -> " << r.losses.back() << "\n";
-  std::cout << "checkpoint: " << r.checkpoint << "\nreport: " << r.report << "\n";
+  std::cout << "checkpoint: " << r.checkpoint << "\n";
+  if (r.best)
+    std::cout << "best: " << r.best_checkpoint << " (step " << r.best->step << ", " << r.best->monitor << " "
+              << r.best->value << ")\n";
+  for (const auto& sample : r.samples) std::cout << "sample: " << sample << "\n";
+  std::cout << "report: " << r.report << "\n";
 }
 
 }  // namespace
@@ -109,8 +114,9 @@ Run add_finetune(CLI::App& app) {
                    {"mode", "full (train everything) or linear (frozen encoder + linear layer)"},
                    {"lr", "Adam learning rate (cosine schedule)"},
                    {"weight_decay", "Adam weight decay"},
-                   {"labels", "fraction of the labelled training images to use, e.g. 0.1"},
+                   {"labels", "share of the labelled training images to use: a fraction in (0, 1] or a percentage, e.g. 0.1 or 10%"},
                    {"augment", "augmentation preset: none, finetune, peclr, relative, dualmodal"}}));
+  cmd->options->set_parser("labels", [](const std::string& raw) { return hand::parse_fraction_or_percent(raw, "labels"); });
   return [cmd] {
     const auto config = cmd->options->translating([&] {
       auto c = resolve_config<hand::FinetuneConfig>(*cmd, "finetune");

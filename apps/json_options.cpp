@@ -34,6 +34,11 @@ JsonOptions::JsonOptions(CLI::App* app, nlohmann::json defaults, const std::map<
   }
 }
 
+void JsonOptions::set_parser(const std::string& key, std::function<nlohmann::json(const std::string&)> parse) {
+  if (!options_.count(key)) throw std::logic_error("JsonOptions::set_parser: no option " + key);
+  parsers_[key] = std::move(parse);
+}
+
 nlohmann::json JsonOptions::resolve() const {
   nlohmann::json j = defaults_;
   if (!config_path_.empty()) {
@@ -50,6 +55,14 @@ void JsonOptions::apply_flags(nlohmann::json& j) const {
     const std::string& raw = values_.at(key);
     const nlohmann::json& d = defaults_.at(key);
     const std::string flag = flag_name(key);
+    if (auto p = parsers_.find(key); p != parsers_.end()) {
+      try {
+        j[key] = p->second(raw);
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(translate(e.what()));
+      }
+      continue;
+    }
     try {
       size_t used = 0;
       if (d.is_boolean()) {

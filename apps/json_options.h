@@ -5,9 +5,11 @@
 //
 // resolve(): the defaults, then the keys of the --config file (unknown keys rejected by the job's
 // from_json), then every flag given on the command line. Flag values are typed like the default:
-// integers and numbers must parse completely, booleans are true/false/1/0/yes/no.
+// integers and numbers must parse completely, booleans are true/false/1/0/yes/no — unless the key
+// has its own parser (set_parser, e.g. "labels" taking 0.1 or 10%).
 #pragma once
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -27,6 +29,9 @@ class JsonOptions {
   // Registers --config and one option per key of `defaults` (skipping `skip`), with help texts.
   JsonOptions(CLI::App* app, nlohmann::json defaults, const std::map<std::string, std::string>& help,
               const std::vector<std::string>& skip = {});
+  // The flag of `key` is read by `parse(raw text)` instead of by the default's type; a
+  // std::invalid_argument "<key>: problem" from it becomes the UsageError "--<flag>: problem".
+  void set_parser(const std::string& key, std::function<nlohmann::json(const std::string&)> parse);
   nlohmann::json resolve() const;
   // Sets the keys of the flags given on the command line into `j` (e.g. a resumed run's config).
   void apply_flags(nlohmann::json& j) const;
@@ -50,6 +55,7 @@ class JsonOptions {
   nlohmann::json defaults_;
   std::map<std::string, std::string> values_;  // key -> raw flag text
   std::map<std::string, CLI::Option*> options_;
+  std::map<std::string, std::function<nlohmann::json(const std::string&)>> parsers_;
   std::string config_path_;
 };
 

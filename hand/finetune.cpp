@@ -13,10 +13,10 @@
 #include "hand/hand_batch.h"
 #include "hand/pose25d.h"
 #include "hand/pose_net.h"
+#include "hand/sample_grid.h"
 #include "hand/train_setup.h"
 #include "nn/checkpoint.h"
 #include "nn/optim_adam.h"
-#include "nn/report_html.h"
 #include "tensor/factory.h"
 
 namespace hg::hand {
@@ -67,6 +67,33 @@ void load_pretrained_encoder(PoseNet25d& model, const std::string& path, int res
   model.load_encoder_from(pre);
 }
 
+// samples/pred_step<step>.png: the first ≤ 8 images of the labelled (sub)set, cropped around their
+// true keypoints without augmentation (the evaluation crop), with the prediction of the model as it
+// is now (eval mode, no graph) over the ground truth (hand/sample_grid.h keypoint_grid). Leaves the
+// model in training mode.
+std::string write_prediction_samples(PoseNet25d& model, const TrainingSource& data, int64_t image_size,
+                                     const nn::RunLog& log, int64_t step) {
+  AugmentConfig crop = augment_preset("none");
+  crop.crop.size = image_size;
+  HandBatchOptions options;
+  options.views = 1, options.include_3d = false;
+  nn::DataLoaderOptions lo;
+  lo.batch_size = std::min<int64_t>(8, data.images), lo.shuffle = false, lo.num_workers = 0;
+  nn::DataLoader loader(std::make_shared<HandExampleSource>(data.dataset, AugmentPipeline(crop), options), lo);
+  const std::optional<nn::Batch> batch = loader.next();
+  if (!batch) throw std::logic_error("finetune: no labelled image to draw");
+  Tensor uv_pred;
+  {
+    NoGradGuard no_grad;
+    model.eval();
+    uv_pred = decode_pose25d(to_dtype(model.forward(batch->at("image")), DType::f32), static_cast<double>(image_size)).uv;
+    model.train();
+  }
+  const std::string path = log.path("samples/pred_step" + std::to_string(step) + ".png");
+  write_sample_png(path, keypoint_grid(batch->at("image"), uv_pred, batch->at("uv"), batch->at("valid"), 8, 4));
+  return path;
+}
+
 }  // namespace
 
 TrainResult run_finetune(const FinetuneConfig& config, bool resume) {
@@ -114,8 +141,8 @@ TrainResult run_finetune(const FinetuneConfig& config, bool resume) {
     out.loss = pose25d_loss(pred, b.at("uv"), z_rel, b.at("valid3d"), side);
     return out;
   });
-  result.checkpoint = log.checkpoint_path("last");
-  result.report = nn::write_report(c.run_dir);
+  if (!result.losses.empty()) result.samples.push_back(write_prediction_samples(model, data, c.image_size, log, loop.step()));
+  finish_result(result, loop, log);
   return result;
 }
 

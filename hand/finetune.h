@@ -9,6 +9,14 @@
 //
 // The labelled subset is the first ceil(labels · N) images of a permutation drawn from the seed, so
 // runs with the same seed and fraction see the same images.
+//
+// Checkpoints: `last`, and `best` chosen by the mean training loss since the previous checkpoint
+// decision (nn/train_loop.h). The labelled subset is all the labels a semi-supervised run may use,
+// and the evaluation split is the test set, so there is no held-out set to select on.
+//
+// Samples: at the end of each call that took steps, samples/pred_step<N>.png (N = the last step):
+// the first ≤ 8 labelled images in the evaluation crop (no augmentation) with the ground truth as a
+// thin white skeleton and the prediction on top in per-finger colours (hand/sample_grid.h).
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -10,12 +10,12 @@
 #include "hand/hand_batch.h"
 #include "hand/peclr_latent.h"
 #include "hand/pose_net.h"
+#include "hand/sample_grid.h"
 #include "hand/train_setup.h"
 #include "nn/checkpoint.h"
 #include "nn/contrastive.h"
 #include "nn/lars.h"
 #include "nn/optim_adam.h"
-#include "nn/report_html.h"
 #include "nn/train_loop.h"
 
 namespace hg::hand {
@@ -54,8 +54,19 @@ TrainResult run_pretrain(const PretrainConfig& config, bool resume) {
   const bool peclr = config.method == "peclr";
   const double side = static_cast<double>(c.image_size);
   TrainResult result;
+  // The views of the latest micro-batch, drawn after step 1 and at the end (pure pixel work).
+  Tensor latest_view0, latest_view1;
+  auto write_views = [&](int64_t step) {
+    const std::string path = log.path("samples/views_step" + std::to_string(step) + ".png");
+    write_sample_png(path, view_pair_grid(latest_view0, latest_view1, 8));
+    result.samples.push_back(path);
+  };
+  loop.set_step_callback([&](int64_t step) {
+    if (step == 1) write_views(step);
+  });
   result.losses = loop.run([&](const nn::Batch& b) {
     const int64_t n = b.size();
+    latest_view0 = b.at("view0/image"), latest_view1 = b.at("view1/image");
     const Tensor z = to_dtype(model.forward(cat({b.at("view0/image"), b.at("view1/image")}, 0)), DType::f32);
     Tensor p0 = narrow(z, 0, 0, n), p1 = narrow(z, 0, n, n);
     if (peclr) {
@@ -66,8 +77,8 @@ TrainResult run_pretrain(const PretrainConfig& config, bool resume) {
     out.loss = nn::nt_xent(cat({p0, p1}, 0), config.temperature);
     return out;
   });
-  result.checkpoint = log.checkpoint_path("last");
-  result.report = nn::write_report(c.run_dir);
+  if (!result.losses.empty() && loop.step() != 1) write_views(loop.step());
+  finish_result(result, loop, log);
   return result;
 }
 

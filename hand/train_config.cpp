@@ -1,5 +1,6 @@
 #include "hand/train_config.h"
 
+#include <cctype>
 #include <cmath>
 #include <set>
 #include <sstream>
@@ -42,6 +43,16 @@ class Fields {
       if (!v.is_number()) throw std::invalid_argument(std::string(key) + ": expected a number");
     }
     out = v.get<T>();
+  }
+  // A fraction given as a number (range-checked by validate) or as a string for
+  // parse_fraction_or_percent ("10%").
+  void get_fraction(const char* key, double& out) {
+    if (j_.contains(key) && j_.at(key).is_string()) {
+      known_.insert(key);
+      out = parse_fraction_or_percent(j_.at(key).get<std::string>(), key);
+      return;
+    }
+    get(key, out);
   }
   // Keys this reader does not know; call after every get().
   void reject_unknown(const std::set<std::string>& also_known = {}) const {
@@ -121,7 +132,7 @@ void from_json(const nlohmann::json& j, FinetuneConfig& c) {
   f.get("mode", c.mode);
   f.get("lr", c.lr);
   f.get("weight_decay", c.weight_decay);
-  f.get("labels", c.labels);
+  f.get_fraction("labels", c.labels);
   f.get("augment", c.augment);
   f.reject_unknown();
 }
@@ -150,6 +161,26 @@ nlohmann::json options_from_run_config(const nlohmann::json& config, const std::
   options.erase("job");
   options.erase("derived");
   return options;
+}
+
+double parse_fraction_or_percent(const std::string& text, const std::string& option) {
+  const std::string allowed = "a fraction in (0, 1] or a percentage in (0%, 100%], e.g. 0.1 or 10%";
+  const bool percent = !text.empty() && text.back() == '%';
+  const std::string number = percent ? text.substr(0, text.size() - 1) : text;
+  double value = 0;
+  bool parsed = false;  // the whole number part is one number (stod alone would skip leading blanks)
+  if (!number.empty() && !std::isspace(static_cast<unsigned char>(number[0]))) {
+    try {
+      size_t used = 0;
+      value = std::stod(number, &used);
+      parsed = used == number.size();
+    } catch (const std::exception&) {  // no digits, or outside the double range
+    }
+  }
+  if (!parsed) bad(option, "'" + text + "' is not a number or a percentage", allowed);
+  const double upper = percent ? 100.0 : 1.0;
+  if (!(value > 0 && value <= upper)) bad(option, "'" + text + "' is out of range", allowed);
+  return percent ? value / 100.0 : value;
 }
 
 void validate(const TrainCommon& c) {
@@ -186,7 +217,8 @@ void validate(const FinetuneConfig& c) {
   if (c.mode == "linear" && c.init.empty()) bad("init", "a linear probe needs a pre-trained checkpoint", "a checkpoint path");
   if (!(c.lr > 0 && c.lr < 1)) bad("lr", show(c.lr), "(0, 1)");
   if (!(c.weight_decay >= 0 && c.weight_decay < 1)) bad("weight_decay", show(c.weight_decay), "[0, 1)");
-  if (!(c.labels > 0 && c.labels <= 1)) bad("labels", show(c.labels), "(0, 1], e.g. 0.1 for 10%");
+  if (!(c.labels > 0 && c.labels <= 1))
+    bad("labels", show(c.labels), "a fraction in (0, 1] or a percentage in (0%, 100%], e.g. 0.1 or 10%");
 }
 
 void validate(const EvalConfig& c) {

@@ -55,7 +55,8 @@ struct FinetuneConfig {
   std::string mode = "full";     // full | linear (frozen encoder + one linear layer)
   double lr = 5e-4;              // Adam, cosine schedule (REFERENCE.md §1)
   double weight_decay = 0;
-  double labels = 1.0;           // fraction of the labelled training samples used (0, 1]
+  double labels = 1.0;           // fraction of the labelled training samples used (0, 1]; JSON and the
+                                 // CLI also take a percentage string "10%" (parse_fraction_or_percent)
   std::string augment = "finetune";  // augmentation preset
 };
 
@@ -82,6 +83,12 @@ void from_json(const nlohmann::json& j, EvalConfig& c);
 // A run folder's config.json without "job" and "derived"; throws std::invalid_argument when its job
 // is not `job`.
 nlohmann::json options_from_run_config(const nlohmann::json& config, const std::string& job);
+
+// A fraction "0.1" in (0, 1] or a percentage "10%" in (0%, 100%] (the number then '%', nothing
+// else) → the fraction (10% → 0.1). Anything else — "0%", "150%", "abc", "10%%", "", " 0.1", "nan" —
+// throws std::invalid_argument "<option>: '<text>' <problem> (allowed: a fraction in (0, 1] or a
+// percentage in (0%, 100%], e.g. 0.1 or 10%)".
+double parse_fraction_or_percent(const std::string& text, const std::string& option);
 
 void validate(const TrainCommon& c);
 void validate(const PretrainConfig& c);

@@ -7,7 +7,9 @@
 #include "hand/augment_pipeline.h"
 #include "hand/finetune.h"
 #include "hand/freihand.h"
+#include "hand/pretrain.h"
 #include "nn/checkpoint.h"
+#include "nn/report_html.h"
 
 namespace hg::hand {
 
@@ -23,6 +25,7 @@ TrainingSource training_source(const TrainCommon& c, const std::string& preset, 
   t.augment.crop.size = c.image_size;
   HandBatchOptions batch_options;
   batch_options.views = views, batch_options.include_3d = include_3d;
+  t.dataset = dataset;
   t.images = dataset->size();
   t.source = std::make_shared<HandExampleSource>(dataset, AugmentPipeline(t.augment), batch_options);
   return t;
@@ -71,6 +74,13 @@ nn::RunLog open_run_log(const std::string& run_dir, bool resume, const nlohmann:
   nn::RunLog log(run_dir, o);
   if (!resume) log.write_config(resolved);
   return log;
+}
+
+void finish_result(TrainResult& result, const nn::TrainLoop& loop, const nn::RunLog& log) {
+  result.checkpoint = log.checkpoint_path("last");
+  result.best = loop.best();
+  if (result.best) result.best_checkpoint = log.checkpoint_path("best");
+  result.report = nn::write_report(log.dir());
 }
 
 LatentTransform latent_transform(const Tensor& targets, double image_size, bool invert_scale) {

@@ -21,6 +21,7 @@ namespace hg::hand {
 // labelled fraction `labels` (hand/finetune.h labelled_subset; 1 = all), augmented with `preset` at
 // c.image_size, as a loader source of `views` views.
 struct TrainingSource {
+  HandDatasetPtr dataset;  // the (sub)set, un-augmented
   std::shared_ptr<HandExampleSource> source;
   AugmentConfig augment;  // as applied (for config.json)
   int64_t images = 0;     // samples in the (sub)set
@@ -39,6 +40,11 @@ int64_t total_optimizer_steps(const TrainCommon& c, int64_t batches_per_epoch);
 // A new run folder with config.json = `resolved`, or — resume — the existing one, whose
 // metrics.jsonl is cut back to the step of checkpoints/last.safetensors.
 nn::RunLog open_run_log(const std::string& run_dir, bool resume, const nlohmann::json& resolved);
+
+struct TrainResult;  // hand/pretrain.h
+// The end of a training call: the checkpoint paths and the best step/value into `result`, then the
+// run's report.html (nn/report_html.h).
+void finish_result(TrainResult& result, const nn::TrainLoop& loop, const nn::RunLog& log);
 
 // targets [B, 9] (hand/augment.h transform_targets: rotation, translation u, v, scale, ...) →
 // the transform PeCLR undoes in latent space (scale only when invert_scale).

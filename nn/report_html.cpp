@@ -111,10 +111,15 @@ std::string write_report(const std::string& run_dir) {
   // Curves: every scalar of every kind in metrics.jsonl, one chart per kind/name.
   const std::string metrics_path = run_dir + "/metrics.jsonl";
   std::map<std::string, ChartSeries> curves;
+  nlohmann::json best;  // the newest "checkpoint"/"best" record (nn/train_loop.h)
   if (fs::exists(metrics_path))
     for (const auto& r : read_metrics(metrics_path)) {
       const std::string kind = r.value("kind", std::string("train"));
       const double step = r.value("step", 0.0);
+      if (kind == "checkpoint") {
+        if (r.value("which", std::string()) == "best") best = r;
+        continue;
+      }
       for (const auto& [key, value] : r.items()) {
         if (key == "step" || key == "kind" || !value.is_number()) continue;
         auto& s = curves[kind + "/" + key];
@@ -130,6 +135,10 @@ std::string write_report(const std::string& run_dir) {
     h << svg_line_chart({s}, key, "step", key.substr(key.find('/') + 1), positive && !is_lr && key.find("loss") != std::string::npos);
   }
   h << "</div>\n";
+  if (best.is_object() && best.contains("value") && best["value"].is_number())
+    h << "<p>Best checkpoint (checkpoints/best.safetensors): step " << best.value("step", int64_t{0}) << ", "
+      << html_escape(best.value("monitor", std::string("value"))) << " = " << number(best["value"].get<double>())
+      << "</p>\n";
 
   const std::string results_path = run_dir + "/results.json";
   if (fs::exists(results_path)) try {

@@ -48,6 +48,18 @@ void RunLog::log(const std::string& kind, int64_t step, const std::map<std::stri
     record[name] = value;
     if (tensorboard_) tensorboard_->add_scalar(kind + "/" + name, value, step);
   }
+  append(record);
+}
+
+void RunLog::log_record(const std::string& kind, int64_t step, const nlohmann::json& fields) {
+  if (!fields.is_object() || fields.contains("step") || fields.contains("kind"))
+    throw std::invalid_argument("RunLog::log_record: fields must be a JSON object without \"step\" or \"kind\"");
+  nlohmann::json record = {{"step", step}, {"kind", kind}};
+  record.update(fields);
+  append(record);
+}
+
+void RunLog::append(const nlohmann::json& record) {
   metrics_ << record.dump() << "\n";
   metrics_.flush();
   if (!metrics_) throw std::runtime_error(path("metrics.jsonl") + ": write failed");

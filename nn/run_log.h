@@ -44,11 +44,15 @@ class RunLog {
   // Appends {"step": step, "kind": kind, <scalars>...} to metrics.jsonl and each scalar to
   // TensorBoard under "<kind>/<name>".
   void log(const std::string& kind, int64_t step, const std::map<std::string, double>& scalars);
+  // Appends {"step": step, "kind": kind, <fields>...} to metrics.jsonl only (fields may be strings,
+  // e.g. {"which": "best", "value": 0.31}); `fields` must be a JSON object without "step"/"kind".
+  void log_record(const std::string& kind, int64_t step, const nlohmann::json& fields);
 
  private:
   std::string dir_;
   std::ofstream metrics_;
   std::unique_ptr<TensorBoardWriter> tensorboard_;
+  void append(const nlohmann::json& record);  // one line of metrics.jsonl, flushed
 };
 
 // Reads metrics.jsonl (skipping nothing: a malformed line throws naming the file and line number).

@@ -38,6 +38,20 @@ expect_error 2 "--method" -- pretrain --data "$tmp" --name x --method byol
 expect_error 2 "--amp" -- finetune --data "$tmp" --name x --amp fp8
 expect_error 2 "--labels" -- finetune --data "$tmp" --name x --labels 1.5
 expect_error 2 "--mode" -- finetune --data "$tmp" --name x --mode partial
+# --labels: a fraction in (0, 1] or a percentage in (0%, 100%] (parse_fraction_or_percent)
+for bad in 0% 150% abc 10%% 0 -0.1; do
+  expect_error 2 "--labels: '$bad'" -- finetune --data "$tmp" --name x --labels "$bad"
+done
+expect_error 2 "(allowed: a fraction in (0, 1] or a percentage in (0%, 100%]" -- finetune --data "$tmp" --name x --labels 150%
+expect_error 2 "--labels: '150%'" -- demo --out "$tmp/demo" --labels 150%
+expect_error 2 "--labels: 'abc'" -- demo --out "$tmp/demo" --labels abc
+[ ! -e "$tmp/demo" ] || fail "demo with a bad --labels created its output folder"
+echo '{"labels": "150%"}' > "$tmp/labels.json"
+expect_error 2 "labels: '150%'" -- finetune --config "$tmp/labels.json" --data "$tmp" --name x
+# A good percentage passes the option checks: the run then stops at the missing data folder.
+expect_error 1 "$tmp/missing" -- finetune --data "$tmp/missing" --name x --labels 10%
+echo '{"labels": "10%"}' > "$tmp/labels_ok.json"
+expect_error 1 "$tmp/missing" -- finetune --config "$tmp/labels_ok.json" --data "$tmp/missing" --name x
 expect_error 2 "--batch-size" -- eval --data "$tmp" --checkpoint x --batch-size 0
 expect_error 2 "--no-such-flag" -- pretrain --no-such-flag 3
 expect_error 2 "--size" -- synth --out "$tmp/s" --size 5
