@@ -14,6 +14,7 @@
 #include <iostream>
 #include <memory>
 
+#include "apps/device_option.h"
 #include "apps/commands.h"
 #include "apps/json_options.h"
 #include "hand/equivariance.h"
@@ -43,6 +44,7 @@ struct DemoOptions {
   uint64_t seed = 0;
   int64_t workers = 2;
   int64_t equivariance_images = 48;
+  std::string device = "cpu";  // training and evaluation (the equivariance sweep runs on the CPU)
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -63,6 +65,7 @@ hand::TrainCommon common(const DemoOptions& o, const std::string& run, int64_t s
   c.max_steps = steps;
   c.seed = o.seed;
   c.workers = o.workers;
+  c.device = o.device;
   return c;
 }
 
@@ -73,6 +76,7 @@ int run_demo(DemoOptions o) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--") + e.what());
   }
+  require_device_option(o.device);
   if (o.full) {
     o.train_images = std::max<int64_t>(o.train_images, 8000), o.eval_images = std::max<int64_t>(o.eval_images, 1000);
     o.pretrain_steps = std::max<int64_t>(o.pretrain_steps, 3000), o.finetune_steps = std::max<int64_t>(o.finetune_steps, 2000);
@@ -123,6 +127,7 @@ int run_demo(DemoOptions o) {
   hand::EvalConfig ec;
   ec.data = o.out + "/data";
   ec.workers = o.workers;
+  ec.device = o.device;
   for (const auto& [name, checkpoint] : finetuned) {
     ec.checkpoint = checkpoint;
     hand::EvalResult r = hand::evaluate_checkpoint(ec);
@@ -184,6 +189,7 @@ Run add_demo(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--resnet", o->resnet, "encoder depth")->check(CLI::IsMember({18, 34, 50, 101, 152}))->capture_default_str();
   sub->add_option("--seed", o->seed, "seed of everything")->capture_default_str();
+  sub->add_option("--device", o->device, "where training and evaluation run: cpu, cuda, cuda:N")->capture_default_str();
   sub->add_option("--workers", o->workers, "data-loader threads")->check(CLI::Range(0, 64))->capture_default_str();
   sub->add_option("--equivariance-images", o->equivariance_images, "evaluation images in the equivariance sweep")
       ->check(CLI::Range(1, 100000))->capture_default_str();

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "apps/device_option.h"
 #include "apps/commands.h"
 #include "apps/json_options.h"
 #include "hand/evaluate.h"
@@ -50,7 +51,8 @@ Run add_eval(CLI::App& app) {
                                          {"batch_size", "images per batch"},
                                          {"bone", "reference bone for 3D: true (ground truth) or mean (training mean)"},
                                          {"workers", "data-loader threads"},
-                                         {"limit", "evaluate the first N images only (-1: all)"}});
+                                         {"limit", "evaluate the first N images only (-1: all)"},
+                                         {"device", "where the network runs: cpu, cuda, cuda:N"}});
   return [st] {
     hand::EvalConfig config;
     st->options->translating([&] {
@@ -61,6 +63,7 @@ Run add_eval(CLI::App& app) {
       }
       if (config.checkpoint.empty() && st->baseline) config.checkpoint = "-";  // validated, unused
       hand::validate(config);
+      require_device_option(config.device);
       return 0;
     });
     std::vector<hand::EvalResult> results;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <sstream>
 
+#include "apps/device_option.h"
 #include "apps/commands.h"
 #include "apps/json_options.h"
 #include "autograd/node.h"
@@ -30,7 +31,7 @@ namespace hg::apps {
 namespace {
 
 struct PredictOptions {
-  std::string checkpoint, out_dir = ".", intrinsics;
+  std::string checkpoint, out_dir = ".", intrinsics, device = "cpu";
   double bone = 0.095;
   std::vector<std::string> images;
 };
@@ -62,9 +63,11 @@ hand::LoadedPoseNet load_pose_checkpoint_or_usage(const std::string& path) {
 
 int run_predict(const PredictOptions& o) {
   namespace fs = std::filesystem;
+  const Device device = require_device_option(o.device);
   const hand::LoadedPoseNet net = load_pose_checkpoint_or_usage(o.checkpoint);
   const int64_t side = net.image_size;
   hand::PoseNet25d& model = *net.model;
+  model.to(device);
   const std::vector<double> k = o.intrinsics.empty() ? std::vector<double>{} : parse_intrinsics(o.intrinsics);
   if (!(o.bone > 0 && o.bone < 1)) throw UsageError("--bone: must be in (0, 1) metres");
   fs::create_directories(o.out_dir);
@@ -75,7 +78,8 @@ int run_predict(const PredictOptions& o) {
     const int64_t top = (n - h) / 2, left = (n - w) / 2;
     const Tensor square = ops::pad(ops::reshape(image, {1, 3, h, w}), {left, n - w - left, top, n - h - top});
     const Tensor input = ops::interpolate(square, side, side, InterpolateMode::bilinear, false);
-    const hand::Pose25d p = hand::decode_pose25d(model.forward(input), static_cast<double>(side));
+    const Tensor pred = ops::to_device(model.forward(ops::to_device(input, device)), Device::cpu());
+    const hand::Pose25d p = hand::decode_pose25d(pred, static_cast<double>(side));
     // Crop pixels -> image pixels: undo the resize (u' = s(u + ½) − ½, s = side / n) and the padding.
     const double s = static_cast<double>(n) / side;
     std::vector<double> uv = ops::to_dtype(ops::contiguous(p.uv), DType::f64).to_vector<double>();
@@ -115,6 +119,7 @@ Run add_predict(CLI::App& app) {
   sub->add_option("--checkpoint", o->checkpoint, "a finetune checkpoint")->required();
   sub->add_option("--out-dir", o->out_dir, "where to write <stem>_pose.json / .png")->capture_default_str();
   sub->add_option("--K", o->intrinsics, "camera intrinsics fx,fy,cx,cy (pixels) for 3D output");
+  sub->add_option("--device", o->device, "where the network runs: cpu, cuda, cuda:N")->capture_default_str();
   sub->add_option("--bone", o->bone, "reference bone length wrist -> index MCP in metres (for 3D)")->capture_default_str();
   return [o] { return run_predict(*o); };
 }

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "apps/commands.h"
+#include "apps/device_option.h"
 #include "apps/json_options.h"
 #include "hand/finetune.h"
 #include "hand/pretrain.h"
@@ -27,6 +28,7 @@ const std::map<std::string, std::string> kCommonHelp = {
     {"checkpoint_every", "optimiser steps between extra checkpoints (0: epoch ends only)"},
     {"skip_bad", "skip unreadable images (counted in metrics.jsonl) instead of stopping"},
     {"progress", "show progress (a bar on a terminal, log lines otherwise)"},
+    {"device", "where the model, optimiser state and batches live: cpu, cuda, cuda:N"},
 };
 
 std::map<std::string, std::string> with_common(std::map<std::string, std::string> help) {
@@ -58,6 +60,7 @@ Config resolve_config(const TrainCommand& cmd, const std::string& job) {
     throw UsageError(cmd.options->translate(e.what()));
   }
   if (!cmd.resume.empty()) c.common.run_dir = cmd.resume;
+  require_device_option(c.common.device);  // a missing GPU: one line, exit 2
   return c;
 }
 

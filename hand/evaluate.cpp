@@ -9,6 +9,7 @@
 #include "autograd/pointwise.h"
 #include "autograd/reduce.h"
 #include "autograd/shape.h"
+#include "tensor/view.h"
 #include "hand/augment_pipeline.h"
 #include "hand/finetune.h"
 #include "hand/freihand.h"
@@ -101,8 +102,12 @@ double mean_reference_bone(const std::string& data, const std::string& split) {
 EvalResult evaluate_checkpoint(const EvalConfig& config) {
   validate(config);
   const LoadedPoseNet net = load_pose_checkpoint(config.checkpoint);
-  return run_evaluation(config, net.image_size, [&](const nn::Batch& b) { return net.model->forward(b.at("image")); },
-                        config.checkpoint);
+  const Device device = Device::parse(config.device);
+  net.model->to(device);
+  return run_evaluation(
+      config, net.image_size,
+      [&](const nn::Batch& b) { return ops::to_device(net.model->forward(ops::to_device(b.at("image"), device)), Device::cpu()); },
+      config.checkpoint);
 }
 
 EvalResult evaluate_mean_pose(const EvalConfig& config, int64_t image_size) {

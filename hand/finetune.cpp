@@ -8,6 +8,7 @@
 #include "autograd/node.h"
 #include "autograd/pointwise.h"
 #include "autograd/shape.h"
+#include "tensor/view.h"
 #include "hand/augment_pipeline.h"
 #include "hand/freihand.h"
 #include "hand/hand_batch.h"
@@ -86,7 +87,9 @@ std::string write_prediction_samples(PoseNet25d& model, const TrainingSource& da
   {
     NoGradGuard no_grad;
     model.eval();
-    uv_pred = decode_pose25d(to_dtype(model.forward(batch->at("image")), DType::f32), static_cast<double>(image_size)).uv;
+    const Tensor images = ops::to_device(batch->at("image"), model.parameters().front().device());
+    uv_pred = ops::to_device(decode_pose25d(to_dtype(model.forward(images), DType::f32), static_cast<double>(image_size)).uv,
+                        Device::cpu());
     model.train();
   }
   const std::string path = log.path("samples/pred_step" + std::to_string(step) + ".png");
@@ -105,6 +108,8 @@ TrainResult run_finetune(const FinetuneConfig& config, bool resume) {
   Generator init(c.seed);
   PoseNet25d model(c.resnet, &init);
   if (!config.init.empty()) load_pretrained_encoder(model, config.init, c.resnet);
+  const Device device = Device::parse(c.device);
+  model.to(device);  // before the optimiser: its moments are made beside the parameters
   const bool linear = config.mode == "linear";
   nn::NamedTensors trainable;
   for (auto& [name, p] : model.named_parameters()) {
@@ -133,12 +138,12 @@ TrainResult run_finetune(const FinetuneConfig& config, bool resume) {
     Tensor z_rel;
     {
       NoGradGuard no_grad;
-      z_rel = to_pose25d(b.at("xyz"), b.at("K")).z_rel_norm;
+      z_rel = ops::to_device(to_pose25d(b.at("xyz"), b.at("K")).z_rel_norm, device);
     }
     if (linear) model.encoder->eval();  // a frozen encoder keeps its BatchNorm statistics
-    const Tensor pred = to_dtype(model.forward(b.at("image")), DType::f32);
+    const Tensor pred = to_dtype(model.forward(ops::to_device(b.at("image"), device)), DType::f32);
     nn::StepLoss out;
-    out.loss = pose25d_loss(pred, b.at("uv"), z_rel, b.at("valid3d"), side);
+    out.loss = pose25d_loss(pred, ops::to_device(b.at("uv"), device), z_rel, ops::to_device(b.at("valid3d"), device), side);
     return out;
   });
   if (!result.losses.empty()) result.samples.push_back(write_prediction_samples(model, data, c.image_size, log, loop.step()));

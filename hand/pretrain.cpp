@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "autograd/shape.h"
+#include "tensor/view.h"
 #include "hand/augment_pipeline.h"
 #include "hand/freihand.h"
 #include "hand/hand_batch.h"
@@ -32,6 +33,8 @@ TrainResult run_pretrain(const PretrainConfig& config, bool resume) {
 
   Generator init(c.seed);
   ContrastiveNet model(c.resnet, config.projection_dim, config.hidden_dim, &init);
+  const Device device = Device::parse(c.device);
+  model.to(device);  // before the optimiser: its moments are made beside the parameters
   const int64_t effective_batch = c.batch_size * c.accumulate;
   nn::AdamOptions adam;
   adam.lr = nn::sqrt_scaled_lr(config.base_lr, effective_batch);
@@ -67,11 +70,12 @@ TrainResult run_pretrain(const PretrainConfig& config, bool resume) {
   result.losses = loop.run([&](const nn::Batch& b) {
     const int64_t n = b.size();
     latest_view0 = b.at("view0/image"), latest_view1 = b.at("view1/image");
-    const Tensor z = to_dtype(model.forward(cat({b.at("view0/image"), b.at("view1/image")}, 0)), DType::f32);
+    const Tensor views = ops::to_device(cat({b.at("view0/image"), b.at("view1/image")}, 0), device);
+    const Tensor z = to_dtype(model.forward(views), DType::f32);
     Tensor p0 = narrow(z, 0, 0, n), p1 = narrow(z, 0, n, n);
     if (peclr) {
-      p0 = peclr_equivariant_projection(p0, latent_transform(b.at("view0/targets"), side, config.invert_scale));
-      p1 = peclr_equivariant_projection(p1, latent_transform(b.at("view1/targets"), side, config.invert_scale));
+      p0 = peclr_equivariant_projection(p0, latent_transform(ops::to_device(b.at("view0/targets"), device), side, config.invert_scale));
+      p1 = peclr_equivariant_projection(p1, latent_transform(ops::to_device(b.at("view1/targets"), device), side, config.invert_scale));
     }
     nn::StepLoss out;
     out.loss = nn::nt_xent(cat({p0, p1}, 0), config.temperature);

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tensor/device.h"
+
 namespace hg::hand {
 namespace {
 
@@ -82,6 +84,7 @@ void read_common(Fields& f, TrainCommon& c) {
   f.get("checkpoint_every", c.checkpoint_every);
   f.get("skip_bad", c.skip_bad);
   f.get("progress", c.progress);
+  f.get("device", c.device);
 }
 
 }  // namespace
@@ -91,7 +94,7 @@ void to_json(nlohmann::json& j, const TrainCommon& c) {
        {"image_size", c.image_size}, {"batch_size", c.batch_size}, {"accumulate", c.accumulate},
        {"epochs", c.epochs},     {"max_steps", c.max_steps}, {"amp", c.amp},
        {"seed", c.seed},         {"workers", c.workers},     {"checkpoint_every", c.checkpoint_every},
-       {"skip_bad", c.skip_bad}, {"progress", c.progress}};
+       {"skip_bad", c.skip_bad}, {"progress", c.progress}, {"device", c.device}};
 }
 void from_json(const nlohmann::json& j, TrainCommon& c) {
   Fields f(j, "the training options");
@@ -139,7 +142,7 @@ void from_json(const nlohmann::json& j, FinetuneConfig& c) {
 
 void to_json(nlohmann::json& j, const EvalConfig& c) {
   j = {{"data", c.data}, {"checkpoint", c.checkpoint}, {"split", c.split}, {"batch_size", c.batch_size},
-       {"bone", c.bone}, {"workers", c.workers}, {"limit", c.limit}};
+       {"bone", c.bone}, {"workers", c.workers}, {"limit", c.limit}, {"device", c.device}};
 }
 void from_json(const nlohmann::json& j, EvalConfig& c) {
   Fields f(j, "the eval options");
@@ -150,6 +153,7 @@ void from_json(const nlohmann::json& j, EvalConfig& c) {
   f.get("bone", c.bone);
   f.get("workers", c.workers);
   f.get("limit", c.limit);
+  f.get("device", c.device);
   f.reject_unknown();
 }
 
@@ -183,6 +187,14 @@ double parse_fraction_or_percent(const std::string& text, const std::string& opt
   return percent ? value / 100.0 : value;
 }
 
+static void validate_device(const std::string& text) {
+  try {
+    Device::parse(text);
+  } catch (const std::invalid_argument&) {
+    bad("device", "'" + text + "'", "cpu, cuda, cuda:N");
+  }
+}
+
 void validate(const TrainCommon& c) {
   if (c.data.empty()) bad("data", "missing", "a FreiHAND-layout folder");
   if (c.run_dir.empty()) bad("run_dir", "missing", "a folder for the run");
@@ -196,6 +208,7 @@ void validate(const TrainCommon& c) {
   if (c.amp != "none" && c.amp != "bf16" && c.amp != "f16") bad("amp", "'" + c.amp + "'", "none, bf16, f16");
   if (c.workers < 0 || c.workers > 64) bad("workers", show(c.workers), "0..64");
   if (c.checkpoint_every < 0) bad("checkpoint_every", show(c.checkpoint_every), ">= 0");
+  validate_device(c.device);
 }
 
 void validate(const PretrainConfig& c) {
@@ -229,6 +242,7 @@ void validate(const EvalConfig& c) {
   if (c.bone != "true" && c.bone != "mean") bad("bone", "'" + c.bone + "'", "true, mean");
   if (c.workers < 0 || c.workers > 64) bad("workers", show(c.workers), "0..64");
   if (c.limit < -1 || c.limit == 0) bad("limit", show(c.limit), "-1 (all) or >= 1");
+  validate_device(c.device);
 }
 
 }  // namespace hg::hand

@@ -32,6 +32,7 @@ struct TrainCommon {
   int64_t checkpoint_every = 0;  // optimiser steps between extra checkpoints (0 = epoch ends only)
   bool skip_bad = false;       // skip unreadable samples (counted in metrics.jsonl)
   bool progress = true;
+  std::string device = "cpu";  // cpu | cuda | cuda:N: where the model, optimiser state and batches live
 };
 
 // SimCLR / PeCLR pre-training (REFERENCE.md §1).
@@ -69,6 +70,7 @@ struct EvalConfig {
   std::string bone = "true";     // reference bone for 3D: true (from the ground truth) | mean (training mean)
   int64_t workers = 2;
   int64_t limit = -1;            // evaluate only the first N samples (-1 = all)
+  std::string device = "cpu";    // cpu | cuda | cuda:N
 };
 
 void to_json(nlohmann::json& j, const TrainCommon& c);

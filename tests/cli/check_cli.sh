@@ -64,5 +64,19 @@ expect_error 2 "bogus" -- pretrain --config "$tmp/bad.json" --data "$tmp" --name
 expect_error 1 "$tmp/c.safetensors" -- predict --checkpoint "$tmp/c.safetensors" "$tmp/nothing.jpg"
 expect_error 1 "$tmp" -- show "$tmp" --index 0
 
+# --device: a misspelt device and (on a machine without a GPU) a missing one are one line, exit 2,
+# for every subcommand that runs a model.
+expect_error 2 "--device: unknown device 'gpu'" -- pretrain --data "$tmp" --name x --device gpu
+expect_error 2 "--device: 'cuda:x'" -- eval --data "$tmp" --checkpoint "$tmp/c.safetensors" --device cuda:x
+if "$bin" info | grep -q "devices: cpu ("; then
+  expect_error 2 "--device cuda: no CUDA device is present" -- pretrain --data "$tmp" --name x --device cuda
+  expect_error 2 "--device cuda:1: no CUDA device is present" -- finetune --data "$tmp" --name x --device cuda:1
+  expect_error 2 "--device cuda: no CUDA device is present" -- eval --data "$tmp" --checkpoint "$tmp/c.safetensors" --device cuda
+  expect_error 2 "--device cuda: no CUDA device is present" -- predict --checkpoint "$tmp/c.safetensors" --device cuda "$tmp/nothing.jpg"
+  expect_error 2 "--device cuda: no CUDA device is present" -- demo --out "$tmp/demo" --device cuda
+  expect_error 2 "--device cuda: no CUDA device is present" -- gradcheck --device cuda
+  expect_error 2 "--device cuda:1: no CUDA device is present" -- bench --device cuda:1
+fi
+
 if [ "$failures" -ne 0 ]; then echo "$failures CLI check(s) failed"; exit 1; fi
 echo "CLI checks passed"
