@@ -8,7 +8,7 @@
 #include "tensor/factory.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 #include "tests/common/expect_throw.h"
 #if HANDGRAD_WITH_CUDA
 #include "ops/cuda/conv_cuda.h"
@@ -17,21 +17,10 @@
 namespace hg {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!testing::cuda_available()) GTEST_SKIP() << testing::cuda_skip_reason()
-
-const Device kGpu = Device::cuda(0);
-
-double tolerance(DType dt) {
-  switch (dt) {
-    case DType::f64: return 1e-12;
-    case DType::f32: return 1e-5;
-    case DType::f16: return 1e-2;
-    default: return 2e-2;
-  }
-}
-Tensor gpu(const Tensor& t) { return ops::to_device(t, kGpu); }
-Tensor cpu(const Tensor& t) { return ops::to_device(t, Device::cpu()); }
+using testing::kGpu;
+using testing::tolerance;
+using testing::gpu;
+using testing::cpu;
 
 struct Case {
   Shape x, w;

@@ -11,16 +11,13 @@
 #include "tensor/factory.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 
 namespace hg::nn {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!hg::testing::cuda_available()) GTEST_SKIP() << hg::testing::cuda_skip_reason()
-
-const Device kGpu = Device::cuda(0);
-Tensor cpu(const Tensor& t) { return ops::to_device(t, Device::cpu()); }
+using hg::testing::cpu;
+using hg::testing::kGpu;
 
 // Two parameters on one device; gradients S·g set directly (g fixed, `poison` replaces one element).
 struct Rig {

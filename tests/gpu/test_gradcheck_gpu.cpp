@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "autograd/gradcheck.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 
 namespace hg {
 namespace {
 
-const Device kGpu = Device::cuda(0);
+using testing::kGpu;
 
 class DerivativeTableGpu : public ::testing::TestWithParam<size_t> {};
 

@@ -13,19 +13,16 @@
 #include "tensor/philox.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 
 namespace hg {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!testing::cuda_available()) GTEST_SKIP() << testing::cuda_skip_reason()
+using testing::kGpu;
+using testing::gpu;
 
-const Device kGpu = Device::cuda(0);
 const std::vector<DType> kAll = {DType::f64, DType::f32, DType::f16, DType::bf16,
                                  DType::i32, DType::i64, DType::u8, DType::boolean};
-
-Tensor gpu(const Tensor& t) { return ops::to_device(t, kGpu); }
 
 // GPU result equals the CPU result bit for bit (indexing copies or adds in the CPU's order).
 ::testing::AssertionResult Same(const Tensor& actual, const Tensor& expected) {

@@ -6,7 +6,7 @@
 #include "tensor/tensor.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 #include "tests/common/expect_throw.h"
 #if HANDGRAD_WITH_CUDA
 #include "ops/cuda/device_allocator.h"
@@ -15,10 +15,7 @@
 namespace hg {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!testing::cuda_available()) GTEST_SKIP() << testing::cuda_skip_reason()
-
-const Device kGpu = Device::cuda(0);
+using testing::kGpu;
 
 TEST(GpuMemory, WithoutADeviceAllocationFailsWithOneClearLine) {
   if (testing::cuda_available()) GTEST_SKIP() << "a CUDA device is present";

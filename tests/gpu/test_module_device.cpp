@@ -35,7 +35,7 @@
 #include "tensor/factory.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 #if HANDGRAD_WITH_CUDA
 #include "ops/cuda/device_allocator.h"
 #endif
@@ -43,14 +43,11 @@
 namespace hg::nn {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!hg::testing::cuda_available()) GTEST_SKIP() << hg::testing::cuda_skip_reason()
+using hg::testing::cpu;
+using hg::testing::kGpu;
 
-const Device kGpu = Device::cuda(0);
 constexpr double kNetworkTol = 1e-3;
 constexpr double kAutocastTol = 2e-2;
-
-Tensor cpu(const Tensor& t) { return ops::to_device(t, Device::cpu()); }
 
 ::testing::AssertionResult close(const Tensor& got, const Tensor& reference, double tol, const std::string& what) {
   const ReferenceComparison r = compare_with_reference(got, reference, DeviceTolerance{tol, tol}, what);

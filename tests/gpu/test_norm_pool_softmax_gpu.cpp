@@ -17,28 +17,19 @@
 #include "tensor/factory.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 #include "tests/common/expect_throw.h"
 
 namespace hg {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!testing::cuda_available()) GTEST_SKIP() << testing::cuda_skip_reason()
+using testing::kGpu;
+using testing::tolerance;
+using testing::gpu;
+using testing::cpu;
 
-const Device kGpu = Device::cuda(0);
 const DType kAllFloat[] = {DType::f64, DType::f32, DType::f16, DType::bf16};
 
-double tolerance(DType dt) {
-  switch (dt) {
-    case DType::f64: return 1e-12;
-    case DType::f32: return 1e-5;
-    case DType::f16: return 1e-2;
-    default: return 2e-2;
-  }
-}
-Tensor gpu(const Tensor& t) { return t.defined() ? ops::to_device(t, kGpu) : t; }
-Tensor cpu(const Tensor& t) { return ops::to_device(t, Device::cpu()); }
 Tensor random(const Shape& s, DType dt, Generator& g, double lo = -2, double hi = 2) {
   return ops::to_dtype(uniform(s, lo, hi, DType::f64, &g), dt);
 }

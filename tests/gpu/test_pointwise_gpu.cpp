@@ -20,28 +20,17 @@
 #include "tensor/philox.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 
 namespace hg {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!testing::cuda_available()) GTEST_SKIP() << testing::cuda_skip_reason()
+using testing::kGpu;
+using testing::tolerance;
+using testing::gpu;
 
-const Device kGpu = Device::cuda(0);
 const std::vector<DType> kFloating = {DType::f64, DType::f32, DType::f16, DType::bf16};
 const std::vector<DType> kNumeric = {DType::f64, DType::f32, DType::f16, DType::bf16, DType::i32, DType::i64, DType::u8};
-
-double tolerance(DType dt) {
-  switch (dt) {
-    case DType::f64: return 1e-12;
-    case DType::f32: return 1e-5;
-    case DType::f16: return 1e-2;
-    case DType::bf16: return 2e-2;
-    default: return 0;  // integers and bool: exact
-  }
-}
-Tensor gpu(const Tensor& t) { return ops::to_device(t, kGpu); }
 
 // The GPU result against the CPU result: same dtype and shape, NaN exactly where expected, infinities
 // equal, and finite values within tol * max(1, max finite |expected|).

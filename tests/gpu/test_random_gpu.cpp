@@ -9,7 +9,7 @@
 #include "tensor/factory.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 #if HANDGRAD_WITH_CUDA
 #include "ops/cuda/random_cuda.h"
 #endif
@@ -17,11 +17,8 @@
 namespace hg {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!testing::cuda_available()) GTEST_SKIP() << testing::cuda_skip_reason()
-
-const Device kGpu = Device::cuda(0);
-Tensor cpu(const Tensor& t) { return ops::to_device(t, Device::cpu()); }
+using testing::kGpu;
+using testing::cpu;
 
 TEST(GpuRandom, BernoulliAndUniformEqualTheCpu) {
   REQUIRE_GPU();

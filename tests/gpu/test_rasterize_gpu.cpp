@@ -14,17 +14,14 @@
 #include "tensor/factory.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 
 namespace hg {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!testing::cuda_available()) GTEST_SKIP() << testing::cuda_skip_reason()
-
-const Device kGpu = Device::cuda(0);
-Tensor gpu(const Tensor& t) { return ops::to_device(t, kGpu); }
-Tensor cpu(const Tensor& t) { return ops::to_device(t, Device::cpu()); }
+using testing::kGpu;
+using testing::gpu;
+using testing::cpu;
 
 constexpr int kRings = 28, kSegments = 30;  // 26 inner rings of 30 vertices and two poles
 constexpr int64_t kSide = 48;               // image side in pixels

@@ -17,15 +17,14 @@
 #include "tensor/philox.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 
 namespace hg {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!testing::cuda_available()) GTEST_SKIP() << testing::cuda_skip_reason()
+using testing::kGpu;
+using testing::gpu;
 
-const Device kGpu = Device::cuda(0);
 const std::vector<DType> kFloating = {DType::f64, DType::f32, DType::f16, DType::bf16};
 const double kInf = std::numeric_limits<double>::infinity();
 
@@ -38,7 +37,6 @@ double tolerance(DType dt) {
     default: return 0;
   }
 }
-Tensor gpu(const Tensor& t) { return ops::to_device(t, kGpu); }
 
 // Same dtype/shape, NaN where expected, infinities equal, finite values within tol * max(1, max |expected|).
 ::testing::AssertionResult Matches(const Tensor& actual, const Tensor& expected, double tol) {

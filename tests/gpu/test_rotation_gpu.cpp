@@ -13,22 +13,13 @@
 #include "tensor/philox.h"
 #include "tensor/view.h"
 #include "tests/common/compare.h"
-#include "tests/common/cuda_skip.h"
+#include "tests/common/gpu_test.h"
 
 namespace hg {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!testing::cuda_available()) GTEST_SKIP() << testing::cuda_skip_reason()
+using testing::tolerance;
 
-double tolerance(DType dt) {
-  switch (dt) {
-    case DType::f64: return 1e-12;
-    case DType::f32: return 1e-5;
-    case DType::f16: return 1e-2;
-    default: return 2e-2;
-  }
-}
 Tensor gpu(const Tensor& t) { return ops::to_device(t, Device::cuda(0)); }
 
 ::testing::AssertionResult Matches(const Tensor& actual, const Tensor& expected, double tol) {

@@ -1,0 +1,32 @@
+// What every GPU test shares: the skip line, the device, the copies and the tolerance per dtype of a
+// CUDA result against the CPU op on the same inputs.
+#pragma once
+#include <gtest/gtest.h>
+
+#include "tensor/tensor.h"
+#include "tensor/view.h"
+#include "tests/common/cuda_skip.h"
+
+// First line of a GPU test: reports SKIPPED with the reason where no device exists.
+#define REQUIRE_GPU() \
+  if (!::hg::testing::cuda_available()) GTEST_SKIP() << ::hg::testing::cuda_skip_reason()
+
+namespace hg::testing {
+
+inline const Device kGpu = Device::cuda(0);
+
+// Relative tolerance of a CUDA result vs the CPU: f64 1e-12, f32 1e-5 (TF32 off), f16 1e-2,
+// bf16 2e-2; integers and bool exact.
+inline double tolerance(DType dt) {
+  switch (dt) {
+    case DType::f64: return 1e-12;
+    case DType::f32: return 1e-5;
+    case DType::f16: return 1e-2;
+    case DType::bf16: return 2e-2;
+    default: return 0;
+  }
+}
+inline Tensor gpu(const Tensor& t) { return t.defined() ? ops::to_device(t, kGpu) : t; }
+inline Tensor cpu(const Tensor& t) { return t.defined() ? ops::to_device(t, Device::cpu()) : t; }
+
+}  // namespace hg::testing
