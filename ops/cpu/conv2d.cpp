@@ -1,23 +1,29 @@
-// conv2d on the CPU as im2col + Eigen GEMM.
+// conv2d on the CPU as matrix products: f32 on handgrad's own GEMM (gemm_f32.h), f64 (the
+// gradcheck dtype) as im2col + Eigen GEMM.
 //
 // Per chunk of b images (columns = b Ho Wo) and per group gi (Og = O/G output, Kg = C/G kh kw rows):
 //   forward          Y[Og, cols]   = W_gi[Og, Kg] . col_gi[Kg, cols]
 //   backward-input   dcol[Kg, cols] = W_gi^T . dY_gi[Og, cols],   dx = col2im(dcol)
 //   backward-weight  dW_gi[Og, Kg] += dY_gi[Og, cols] . col_gi^T
-// With b = 1 the GEMM reads/writes the image's own [O, Ho Wo] block of y / gy; with b > 1 the
-// output is gathered/scattered through a [O, b Ho Wo] buffer (cheap next to the GEMM: 1 copy per
-// 2 K flops). Batching images widens the small late-stage GEMMs (4x4 planes = 16 columns each).
 // A 1x1, stride-1, unpadded conv needs no im2col: x's [C, H W] block *is* the column matrix.
 //
+// f32 (gemm_f32.h): the GEMM reads and writes the tensors in place through grouped views (b images
+// of [O, P] seen as one [O, b P] matrix), so there is no gather/scatter buffer. The forward is an
+// implicit GEMM: Im2colPanels packs the column matrix panel by panel straight from x, never storing
+// it whole. For stride 1 the backward-input is itself a conv of dY with the flipped kernel (see
+// backward_input_as_conv_f32): again an implicit GEMM, with no dcol buffer and no col2im. Only the
+// backward-weight (and a strided backward-input) still go through an im2col buffer.
+// f64 (Eigen): with b = 1 the GEMM reads/writes the image's own [O, Ho Wo] block of y / gy; with
+// b > 1 the output is gathered/scattered through a [O, b Ho Wo] buffer.
+// Batching images widens the small late-stage GEMMs (4x4 planes = 16 columns each).
+//
 // Threading (ConvThreading): batch_parallel gives each OpenMP thread a contiguous range of images,
-// its own buffers and a single-threaded GEMM (Eigen does not spawn threads inside a parallel
-// region); gemm_parallel runs one chunk at a time with im2col/col2im split over channels and
-// Eigen's multi-threaded GEMM. The automatic choice is batch_parallel whenever every thread gets
-// an image. Measured on 2 cores, ResNet-50 shapes at batch 32 (tests/bench/bench_gemm_conv.cpp
-// --threading=all): batch_parallel is as fast or faster on the 32x32 and 16x16 layers (96% vs 78%
-// of Eigen's own 2048^3 GEMM rate for 3x3/64ch forward), within noise of gemm_parallel on the
-// 8x8 and 4x4 layers, and far more robust when other processes share the cores (it has no
-// barriers inside the GEMM: gemm_parallel dropped to 10-30% under load, batch_parallel to ~70%).
+// its own buffers and a single-threaded GEMM; gemm_parallel runs one chunk at a time with
+// im2col/col2im split over channels and a multi-threaded GEMM (gemm::gemm_parallel splits C's
+// columns, so every element gets the same arithmetic as in a single-threaded call). The automatic
+// choice is batch_parallel whenever every thread gets an image: on 2 cores it was as fast or faster
+// on the 32x32 and 16x16 layers, within noise on the 8x8 and 4x4 ones, and far more robust when
+// other processes share the cores (no barriers inside the GEMM).
 //
 // Chunk size: images per GEMM such that the column and output buffers of a chunk fit
 // ConvCpuTuning::col_buffer_bytes (4 MB per thread, in L3), split evenly over a thread's images.
@@ -28,9 +34,12 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "ops/conv.h"
+#include "ops/cpu/gemm_f32.h"
 
 namespace hg::ops {
 ConvCpuTuning& conv_cpu_tuning() {
@@ -78,7 +87,11 @@ struct Plan {
   int threads = 1;
 };
 
-Plan make_plan(int64_t N, int64_t O, const ConvGeometry& g, size_t elem_size) {
+// f32 runs on gemm_f32.h, whose operands may walk several images in place, so its 1x1 direct path
+// takes any number of images per GEMM; f64 (Eigen) needs one image per direct GEMM.
+// streaming = the pass needs no per-chunk buffer (the f32 implicit-GEMM forward and stride-1
+// backward-input): one chunk per thread, so the packed weights stream through once per thread.
+Plan make_plan(int64_t N, int64_t O, const ConvGeometry& g, size_t elem_size, bool streaming = false) {
   const ConvCpuTuning& t = conv_cpu_tuning();
   Plan p;
   p.threads = omp_in_parallel() ? 1 : omp_get_max_threads();
@@ -92,10 +105,11 @@ Plan make_plan(int64_t N, int64_t O, const ConvGeometry& g, size_t elem_size) {
   // The budget covers both per-chunk buffers: columns [rows, cols] and the output [O, cols].
   const int64_t want_cols =
       std::max<int64_t>(1, t.col_buffer_bytes / static_cast<int64_t>((g.rows() + O) * elem_size));
-  p.chunk = std::clamp<int64_t>(want_cols / P, 1, std::max<int64_t>(1, per_thread));
+  p.chunk = std::clamp<int64_t>(streaming ? per_thread : want_cols / P, 1, std::max<int64_t>(1, per_thread));
   const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
-  p.direct = t.pointwise_fast_path && pointwise && (P >= kMinDirectColumns || p.chunk == 1);
-  if (p.direct) p.chunk = 1;
+  const bool multi_image_direct = elem_size == sizeof(float);
+  p.direct = t.pointwise_fast_path && pointwise && (multi_image_direct || P >= kMinDirectColumns || p.chunk == 1);
+  if (p.direct && !multi_image_direct) p.chunk = 1;
   return p;
 }
 
@@ -144,11 +158,171 @@ void scatter_chunk(const T* buf, int64_t b, int64_t O, int64_t P, const T* bias,
   }
 }
 
-}  // namespace
+// ---- f32 on gemm_f32.h --------------------------------------------------------------------------
+// The operands are views of the tensors themselves: a chunk of b images of a [N, O, P] tensor is
+// the matrix [O, b P] with columns grouped by P (group stride O P); only im2col needs a buffer.
+namespace gm = gemm;
 
+// [rows, b P] view of `rows` consecutive channels of b images with `channels` channels each.
+gm::View images_as_matrix(const float* first, int64_t channels, int64_t P) {
+  return {first, gm::Axis::plain(P), gm::Axis::grouped(1, P, channels * P)};
+}
+gm::Out images_as_output(float* first, int64_t channels, int64_t P) {
+  return {first, P, gm::Axis::grouped(1, P, channels * P)};
+}
+template <class B>  // gm::View or gm::PanelSource
+void run_gemm(int64_t N, const gm::PackedA& a, const B& b, const gm::Out& c, bool accumulate, bool parallel) {
+  if (parallel) gm::gemm_parallel(N, a, b, c, accumulate);
+  else gm::gemm(N, a, b, c, accumulate);
+}
+
+// Per-group packed weights, kept across calls (their storage only grows, so a conv does not
+// page-fault a fresh multi-megabyte buffer every time). One set for every use (W, W^T or the
+// flipped W'): a conv call packs, uses and is done with it before the next call on this thread.
+std::vector<std::unique_ptr<gm::PackedA>>& weight_slots(int64_t groups) {
+  thread_local std::vector<std::unique_ptr<gm::PackedA>> slots;
+  while (static_cast<int64_t>(slots.size()) < groups) slots.push_back(std::make_unique<gm::PackedA>());
+  return slots;
+}
+
+// W_gi [Og, Kg] (forward) or its transpose [Kg, Og] (backward-input via col2im), per group.
+const std::vector<std::unique_ptr<gm::PackedA>>& pack_weights(const float* w, int64_t groups, int64_t Og, int64_t Kg,
+                                                              bool transpose) {
+  auto& packed = weight_slots(groups);
+  for (int64_t gi = 0; gi < groups; ++gi) {
+    const float* wg = w + gi * Og * Kg;
+    if (transpose) packed[gi]->pack(Kg, Og, gm::View::transposed(wg, Kg), true);
+    else packed[gi]->pack(Og, Kg, gm::View::row_major(wg, Kg), true);
+  }
+  return packed;
+}
+
+void forward_f32(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t O, int64_t groups,
+                 const ConvGeometry& g) {
+  const Plan p = make_plan(N, O, g, sizeof(float), true);
+  const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();
+  const int64_t Og = O / groups, Kg = g.rows() / groups, Cg = g.C / groups;
+  const auto& wp = pack_weights(w, groups, Og, Kg, false);
+  for_each_chunk(p, N, [&](int64_t n0, int64_t b, bool par, int) {
+    const int64_t cols = b * P;
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const gm::Out dst = images_as_output(y + n0 * O * P + gi * Og * P, O, P);
+      if (p.direct) {
+        run_gemm(cols, *wp[gi], images_as_matrix(x + n0 * in_image + gi * Cg * P, g.C, P), dst, false, par);
+      } else {  // implicit GEMM: the column matrix is packed panel by panel straight from x
+        const Im2colPanels src(x + n0 * in_image + gi * Cg * g.plane_in(), in_image, g);
+        run_gemm(cols, *wp[gi], src, dst, false, par);
+      }
+    }
+    if (!bias) return;
+#pragma omp parallel for schedule(static) if (par)
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t j = 0; j < b; ++j) {
+        float* out = y + ((n0 + j) * O + o) * P;
+        for (int64_t q = 0; q < P; ++q) out[q] += bias[o];
+      }
+  });
+}
+
+// Stride 1: dx is itself a convolution of dy, with the kernel flipped and its two channel axes
+// swapped, W'[c, o, a, b] = W[o, c, kh-1-a, kw-1-b], and padding dh (kh - 1) - ph (same for w):
+//   dx[c, i, j] = sum_{o, a, b} W[o, c, a, b] dy[o, i + ph - a dh, j + pw - b dw]
+// so it runs as an implicit GEMM over dy's panels, with no column-gradient buffer and no col2im.
+bool backward_input_is_a_conv(const ConvGeometry& g) {
+  return g.sh == 1 && g.sw == 1 && g.dh * (g.kh - 1) >= g.ph && g.dw * (g.kw - 1) >= g.pw;
+}
+
+void backward_input_as_conv_f32(const float* gy, const float* w, float* gx, int64_t N, int64_t O, int64_t groups,
+                                const ConvGeometry& g) {
+  const int64_t Og = O / groups, Cg = g.C / groups, taps = g.kh * g.kw, P = g.plane_out();
+  // dy's geometry as the input of the transposed conv: Og channels of Ho x Wo, output H x W.
+  const ConvGeometry t{Og, g.Ho, g.Wo, g.kh, g.kw, g.H, g.W, 1, 1,
+                       g.dh * (g.kh - 1) - g.ph, g.dw * (g.kw - 1) - g.pw, g.dh, g.dw};
+  // W' as a view of w: row c at c taps, column (o, q) at o Cg taps + (taps - 1 - q) (taps read backwards).
+  auto& wf = weight_slots(groups);
+  for (int64_t gi = 0; gi < groups; ++gi) {
+    const gm::View flipped{w + gi * Og * Cg * taps + (taps - 1), gm::Axis::plain(taps),
+                           gm::Axis::grouped(-1, taps, Cg * taps)};
+    wf[gi]->pack(Cg, Og * taps, flipped, true);
+  }
+  // The plan is the transposed conv's: its "output channels" are C and its plane is H x W.
+  const Plan p = make_plan(N, g.C, t, sizeof(float), true);
+  const int64_t in_image = g.C * g.plane_in();
+  for_each_chunk(p, N, [&](int64_t n0, int64_t b, bool par, int) {
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const Im2colPanels src(gy + n0 * O * P + gi * Og * P, O * P, t);
+      run_gemm(b * g.plane_in(), *wf[gi], src, images_as_output(gx + n0 * in_image + gi * Cg * g.plane_in(), g.C, g.plane_in()),
+               false, par);
+    }
+  });
+}
+
+void backward_input_f32(const float* gy, const float* w, float* gx, int64_t N, int64_t O, int64_t groups,
+                        const ConvGeometry& g) {
+  const Plan p = make_plan(N, O, g, sizeof(float));
+  if (!p.direct && backward_input_is_a_conv(g)) return backward_input_as_conv_f32(gy, w, gx, N, O, groups, g);
+  const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();
+  const int64_t Og = O / groups, Kg = g.rows() / groups, Cg = g.C / groups;
+  const auto& wt = pack_weights(w, groups, Og, Kg, true);
+  for_each_chunk(p, N, [&](int64_t n0, int64_t b, bool par, int) {
+    const int64_t cols = b * P;
+    // direct: dx [C, b P] is the column gradient itself; else dcol then col2im.
+    float* dcol = p.direct ? nullptr : scratch<float>(kColumns, g.rows() * cols);
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const gm::View dy = images_as_matrix(gy + n0 * O * P + gi * Og * P, O, P);
+      const gm::Out dst = p.direct ? images_as_output(gx + n0 * in_image + gi * Cg * P, g.C, P)
+                                   : gm::Out{dcol + gi * Kg * cols, cols};
+      run_gemm(cols, *wt[gi], dy, dst, false, par);
+    }
+    if (!p.direct) {
+      float* dst = gx + n0 * in_image;
+      std::fill(dst, dst + b * in_image, 0.0f);
+      col2im_add(dcol, cols, b, g, dst, par);
+    }
+  });
+}
+
+void backward_weight_f32(const float* gy, const float* x, float* gw, int64_t N, int64_t O, int64_t groups,
+                         const ConvGeometry& g) {
+  const Plan p = make_plan(N, O, g, sizeof(float));
+  const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();
+  const int64_t Og = O / groups, Kg = g.rows() / groups, Cg = g.C / groups, wsize = O * Kg;
+  // One accumulator per thread, as in the generic version below.
+  std::vector<float*> acc(p.threads, nullptr);
+  std::vector<char> written(p.threads, 0);
+  for_each_chunk(p, N, [&](int64_t n0, int64_t b, bool par, int t) {
+    const int64_t cols = b * P;
+    const float* col = nullptr;
+    if (!p.direct) {
+      float* buf = scratch<float>(kColumns, g.rows() * cols);
+      im2col(x + n0 * in_image, b, g, buf, cols, par);
+      col = buf;
+    }
+    if (!acc[t]) acc[t] = t == 0 ? gw : scratch<float>(kAccumulator, wsize);
+    thread_local gm::PackedA dy;
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      // dW_gi [Og, Kg] = dY_gi [Og, cols] . col_gi^T [cols, Kg]
+      dy.pack(Og, cols, images_as_matrix(gy + n0 * O * P + gi * Og * P, O, P), par);
+      const gm::View colT =
+          p.direct ? gm::View{x + n0 * in_image + gi * Cg * P, gm::Axis::grouped(1, P, g.C * P), gm::Axis::plain(P)}
+                   : gm::View::transposed(col + gi * Kg * cols, cols);
+      run_gemm(Kg, dy, colT, gm::Out{acc[t] + gi * Og * Kg, Kg}, written[t] != 0, par);
+    }
+    written[t] = 1;
+  });
+  if (!written[0]) std::fill(gw, gw + wsize, 0.0f);  // thread 0 had no images (N < threads)
+  for (int t = 1; t < p.threads; ++t) {
+    if (!written[t]) continue;
+    const float* a = acc[t];
+#pragma omp parallel for schedule(static) if (wsize > (1 << 16))
+    for (int64_t i = 0; i < wsize; ++i) gw[i] += a[i];
+  }
+}
+
+// ---- f64 (and any other T) on Eigen ---------------------------------------------------------------
 template <class T>
-void conv2d_forward(const T* x, const T* w, const T* bias, T* y, int64_t N, int64_t O, int64_t groups,
-                    const ConvGeometry& g) {
+void forward_eigen(const T* x, const T* w, const T* bias, T* y, int64_t N, int64_t O, int64_t groups,
+                   const ConvGeometry& g) {
   const Plan p = make_plan(N, O, g, sizeof(T));
   const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();
   const int64_t Og = O / groups, Kg = g.rows() / groups;
@@ -177,8 +351,8 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, int64_t N, int6
 }
 
 template <class T>
-void conv2d_backward_input(const T* gy, const T* w, T* gx, int64_t N, int64_t O, int64_t groups,
-                           const ConvGeometry& g) {
+void backward_input_eigen(const T* gy, const T* w, T* gx, int64_t N, int64_t O, int64_t groups,
+                          const ConvGeometry& g) {
   const Plan p = make_plan(N, O, g, sizeof(T));
   const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();
   const int64_t Og = O / groups, Kg = g.rows() / groups;
@@ -204,8 +378,8 @@ void conv2d_backward_input(const T* gy, const T* w, T* gx, int64_t N, int64_t O,
 }
 
 template <class T>
-void conv2d_backward_weight(const T* gy, const T* x, T* gw, int64_t N, int64_t O, int64_t groups,
-                            const ConvGeometry& g) {
+void backward_weight_eigen(const T* gy, const T* x, T* gw, int64_t N, int64_t O, int64_t groups,
+                           const ConvGeometry& g) {
   const Plan p = make_plan(N, O, g, sizeof(T));
   const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();
   const int64_t Og = O / groups, Kg = g.rows() / groups, wsize = O * Kg;
@@ -247,6 +421,27 @@ void conv2d_backward_weight(const T* gy, const T* x, T* gw, int64_t N, int64_t O
 #pragma omp parallel for schedule(static) if (wsize > (1 << 16))
     for (int64_t i = 0; i < wsize; ++i) gw[i] += a[i];
   }
+}
+
+}  // namespace
+
+template <class T>
+void conv2d_forward(const T* x, const T* w, const T* bias, T* y, int64_t N, int64_t O, int64_t groups,
+                    const ConvGeometry& g) {
+  if constexpr (std::is_same_v<T, float>) forward_f32(x, w, bias, y, N, O, groups, g);
+  else forward_eigen(x, w, bias, y, N, O, groups, g);
+}
+template <class T>
+void conv2d_backward_input(const T* gy, const T* w, T* gx, int64_t N, int64_t O, int64_t groups,
+                           const ConvGeometry& g) {
+  if constexpr (std::is_same_v<T, float>) backward_input_f32(gy, w, gx, N, O, groups, g);
+  else backward_input_eigen(gy, w, gx, N, O, groups, g);
+}
+template <class T>
+void conv2d_backward_weight(const T* gy, const T* x, T* gw, int64_t N, int64_t O, int64_t groups,
+                            const ConvGeometry& g) {
+  if constexpr (std::is_same_v<T, float>) backward_weight_f32(gy, x, gw, N, O, groups, g);
+  else backward_weight_eigen(gy, x, gw, N, O, groups, g);
 }
 
 #define HG_CONV_INSTANTIATE(T)                                                                              \

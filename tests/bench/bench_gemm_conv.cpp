@@ -1,4 +1,4 @@
-// Benchmarks: Eigen's f32 GEMM (the ceiling) and conv2d forward / backward-input / backward-weight
+// Benchmarks: Eigen's and handgrad's f32 GEMM and conv2d forward / backward-input / backward-weight
 // on ResNet-50 layer shapes at batch 32 with 128x128 input images, reported as GFLOP/s and as a
 // percentage of the GEMM rate measured in the same run (conv flops = 2 N O Ho Wo C/G kh kw).
 //
@@ -7,7 +7,9 @@
 //
 // gemm_f32/2048 is Eigen's own multi-threaded GEMM (the reference for pct_gemm);
 // gemm_f32_per_thread/2048 runs one single-threaded GEMM per thread at the same time (the
-// practical ceiling of the batch-parallel strategy).
+// practical ceiling of the batch-parallel strategy). handgrad_gemm_f32/... are the same two for
+// handgrad's own GEMM (ops/cpu/gemm_f32.h, which the f32 conv runs on), plus conv-shaped products
+// (M x N x K of a 3x3 forward on the 32x32 and 4x4 layers) on one thread.
 //
 // The GEMM benchmark runs first (registration order) so its rate is known when the conv rows compute
 // "pct_gemm"; filter it out and pct_gemm is omitted.
@@ -17,10 +19,12 @@
 #include <chrono>
 #include <omp.h>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "ops/conv.h"
+#include "ops/cpu/gemm_f32.h"
 #include "ops/pool.h"
 #include "tensor/factory.h"
 
@@ -79,6 +83,37 @@ void BM_GemmPerThread(benchmark::State& state) {
     clock.stop();
   }
   state.counters["GFLOPs"] = 2.0 * n * n * n * threads * state.iterations() / clock.seconds * 1e-9;
+}
+
+// handgrad's GEMM, C[M, N] = A[M, K] B[K, N] with A packed once (as the conv packs its weights);
+// threads = 0: gemm_parallel on all threads; 1: one single-threaded call per thread at once.
+void BM_HandgradGemm(benchmark::State& state, int64_t M, int64_t N, int64_t K, bool per_thread) {
+  namespace gm = hg::ops::cpu::gemm;
+  const int threads = per_thread ? omp_get_max_threads() : 1;
+  std::vector<std::vector<float>> a(threads), b(threads), c(threads);
+  std::vector<std::unique_ptr<gm::PackedA>> packed;
+  for (int t = 0; t < threads; ++t) {
+    a[t] = std::vector<float>(M * K, 0.5f), b[t] = std::vector<float>(K * N, 0.25f), c[t].resize(M * N);
+    packed.push_back(std::make_unique<gm::PackedA>(M, K, gm::View::row_major(a[t].data(), K)));
+  }
+  WallClock clock;
+  for (auto _ : state) {
+    clock.start();
+    if (per_thread) {
+#pragma omp parallel num_threads(threads)
+      {
+        const int t = omp_get_thread_num();
+        gm::gemm(N, *packed[t], gm::View::row_major(b[t].data(), N), gm::Out{c[t].data(), N}, false);
+      }
+    } else {
+      gm::gemm_parallel(N, *packed[0], gm::View::row_major(b[0].data(), N), gm::Out{c[0].data(), N}, false);
+    }
+    benchmark::ClobberMemory();
+    clock.stop();
+  }
+  state.counters["GFLOPs"] = 2.0 * M * N * K * threads * state.iterations() / clock.seconds * 1e-9;
+  if (g_gemm_flops_per_s > 0)
+    state.counters["pct_gemm"] = 100.0 * 2.0 * M * N * K * threads * state.iterations() / clock.seconds / g_gemm_flops_per_s;
 }
 
 struct ConvShape {
@@ -159,6 +194,10 @@ int main(int argc, char** argv) {
   int n = static_cast<int>(args.size());
   benchmark::RegisterBenchmark("gemm_f32/2048", BM_Gemm)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::RegisterBenchmark("gemm_f32_per_thread/2048", BM_GemmPerThread)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("handgrad_gemm_f32/2048", BM_HandgradGemm, 2048, 2048, 2048, false)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("handgrad_gemm_f32_per_thread/2048", BM_HandgradGemm, 2048, 2048, 2048, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("handgrad_gemm_f32_per_thread/64x4096x576", BM_HandgradGemm, 64, 4096, 576, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("handgrad_gemm_f32_per_thread/512x256x4608", BM_HandgradGemm, 512, 256, 4608, true)->Unit(benchmark::kMillisecond)->UseRealTime();
   const std::vector<ConvThreading> modes = all_modes ? std::vector<ConvThreading>{ConvThreading::automatic,
                                                                                   ConvThreading::batch_parallel,
                                                                                   ConvThreading::gemm_parallel}
