@@ -44,7 +44,7 @@ struct DemoOptions {
   uint64_t seed = 0;
   int64_t workers = 2;
   int64_t equivariance_images = 48;
-  std::string device = "cpu";  // training and evaluation (the equivariance sweep runs on the CPU)
+  std::string device = "cpu";  // training, evaluation and the equivariance sweep
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -143,6 +143,7 @@ int run_demo(DemoOptions o) {
   stage("5/5 equivariance (PeCLR supp. §6): rotations in [-80, 80] deg, translations in [-25, 25]^2 px");
   hand::EquivarianceOptions eo;
   eo.images = o.equivariance_images;
+  eo.device = o.device;
   const auto eq_simclr = hand::measure_checkpoint_equivariance(finetuned[0].second, o.out + "/data", "evaluation", eo);
   const auto eq_peclr = hand::measure_checkpoint_equivariance(finetuned[1].second, o.out + "/data", "evaluation", eo);
   const nlohmann::json improvement = hand::equivariance_improvement(eq_simclr, eq_peclr);
@@ -189,7 +190,7 @@ Run add_demo(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--resnet", o->resnet, "encoder depth")->check(CLI::IsMember({18, 34, 50, 101, 152}))->capture_default_str();
   sub->add_option("--seed", o->seed, "seed of everything")->capture_default_str();
-  sub->add_option("--device", o->device, "where training and evaluation run: cpu, cuda, cuda:N")->capture_default_str();
+  sub->add_option("--device", o->device, "where the networks run: cpu, cuda, cuda:N")->capture_default_str();
   sub->add_option("--workers", o->workers, "data-loader threads")->check(CLI::Range(0, 64))->capture_default_str();
   sub->add_option("--equivariance-images", o->equivariance_images, "evaluation images in the equivariance sweep")
       ->check(CLI::Range(1, 100000))->capture_default_str();

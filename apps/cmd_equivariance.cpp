@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "apps/device_option.h"
 #include "apps/commands.h"
 #include "apps/json_options.h"
 #include "hand/equivariance.h"
@@ -27,7 +28,9 @@ Run add_equivariance(CLI::App& app) {
   sub->add_option("--translations", st->options.translations, "translation steps per axis in [-25, 25] px")
       ->check(CLI::Range(1, 100))->capture_default_str();
   sub->add_option("--out", st->out, "write the curves as JSON here");
+  sub->add_option("--device", st->options.device, "where the networks run: cpu, cuda, cuda:N")->capture_default_str();
   return [st] {
+    require_device_option(st->options.device);
     std::vector<hand::EquivarianceResult> results;
     for (const auto& c : st->checkpoints) {
       try {

@@ -111,8 +111,15 @@ EquivarianceResult measure_checkpoint_equivariance(const std::string& checkpoint
   const FreiHandDataset dataset(data, fo);
   options.image_size = net.image_size;
   const double side = static_cast<double>(net.image_size);
-  return measure_equivariance(dataset, [&](const Tensor& images) { return decode_pose25d(net.model->forward(images), side).uv; },
-                              options);
+  const Device device = Device::parse(options.device);
+  net.model->to(device);
+  return measure_equivariance(
+      dataset,
+      [&](const Tensor& images) {
+        const Tensor pred = ops::to_device(net.model->forward(ops::to_device(images, device)), Device::cpu());
+        return decode_pose25d(pred, side).uv;
+      },
+      options);
 }
 
 nlohmann::json equivariance_improvement(const EquivarianceResult& a, const EquivarianceResult& b) {

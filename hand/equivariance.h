@@ -25,6 +25,7 @@ struct EquivarianceOptions {
   double max_pixels = 25;
   int64_t images = 64;             // the first N images of the data set
   int64_t batch_size = 32;
+  std::string device = "cpu";      // where the network runs (cpu, cuda, cuda:N); images are made on the host
 };
 
 struct EquivarianceCurve {

@@ -75,6 +75,7 @@ if "$bin" info | grep -q "devices: cpu ("; then
   expect_error 2 "--device cuda: no CUDA device is present" -- predict --checkpoint "$tmp/c.safetensors" --device cuda "$tmp/nothing.jpg"
   expect_error 2 "--device cuda: no CUDA device is present" -- demo --out "$tmp/demo" --device cuda
   expect_error 2 "--device cuda: no CUDA device is present" -- gradcheck --device cuda
+  expect_error 2 "--device cuda: no CUDA device is present" -- equivariance --data "$tmp" --device cuda "$tmp/c.safetensors"
   expect_error 2 "--device cuda:1: no CUDA device is present" -- bench --device cuda:1
 fi
 
