@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "autograd/gradcheck.h"
+#include "tests/common/derivative_table_params.h"
 
 namespace hg {
 namespace {
@@ -19,19 +20,8 @@ TEST_P(DerivativeTable, MatchesFiniteDifferencesInF64) {
   EXPECT_FALSE(r.functions_seen.empty()) << c.name << " exercised no differentiable function";
 }
 
-std::string case_name(const ::testing::TestParamInfo<size_t>& info) {
-  std::string n = gradcheck_cases().at(info.param).name;
-  std::replace_if(n.begin(), n.end(), [](char ch) { return !std::isalnum(static_cast<unsigned char>(ch)); }, '_');
-  return n + "_" + std::to_string(info.param);
-}
-
-std::vector<size_t> all_indices() {
-  std::vector<size_t> v(gradcheck_cases().size());
-  for (size_t i = 0; i < v.size(); ++i) v[i] = i;
-  return v;
-}
-
-INSTANTIATE_TEST_SUITE_P(AllCases, DerivativeTable, ::testing::ValuesIn(all_indices()), case_name);
+INSTANTIATE_TEST_SUITE_P(AllCases, DerivativeTable, ::testing::ValuesIn(testing::all_case_indices()),
+                         testing::case_name);
 
 TEST(DerivativeTableCoverage, EveryDifferentiableFunctionHasACase) {
   const auto missing = differentiables_without_case();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "autograd/gradcheck.h"
+#include "tests/common/derivative_table_params.h"
 #include "tests/common/gpu_test.h"
 
 namespace hg {
@@ -46,19 +47,8 @@ TEST_P(DerivativeTableGpu, F32MatchesCpu) {
                                       << gpu.device_max_abs_diff << ", max rel diff " << gpu.device_max_rel_diff << ")";
 }
 
-std::string case_name(const ::testing::TestParamInfo<size_t>& info) {
-  std::string n = gradcheck_cases().at(info.param).name;
-  std::replace_if(n.begin(), n.end(), [](char ch) { return !std::isalnum(static_cast<unsigned char>(ch)); }, '_');
-  return n + "_" + std::to_string(info.param);
-}
-
-std::vector<size_t> all_indices() {
-  std::vector<size_t> v(gradcheck_cases().size());
-  for (size_t i = 0; i < v.size(); ++i) v[i] = i;
-  return v;
-}
-
-INSTANTIATE_TEST_SUITE_P(AllCases, DerivativeTableGpu, ::testing::ValuesIn(all_indices()), case_name);
+INSTANTIATE_TEST_SUITE_P(AllCases, DerivativeTableGpu, ::testing::ValuesIn(testing::all_case_indices()),
+                         testing::case_name);
 
 }  // namespace
 }  // namespace hg

@@ -28,32 +28,11 @@ namespace {
 using testing::kGpu;
 using testing::tolerance;
 using testing::gpu;
+using testing::Matches;
 
 const std::vector<DType> kFloating = {DType::f64, DType::f32, DType::f16, DType::bf16};
 const std::vector<DType> kNumeric = {DType::f64, DType::f32, DType::f16, DType::bf16, DType::i32, DType::i64, DType::u8};
 
-// The GPU result against the CPU result: same dtype and shape, NaN exactly where expected, infinities
-// equal, and finite values within tol * max(1, max finite |expected|).
-::testing::AssertionResult Matches(const Tensor& actual, const Tensor& expected, double tol) {
-  if (!actual.device().is_cuda()) return ::testing::AssertionFailure() << "result is on " << actual.device().str();
-  if (actual.dtype() != expected.dtype())
-    return ::testing::AssertionFailure() << "dtype " << dtype_name(actual.dtype()) << " != " << dtype_name(expected.dtype());
-  if (actual.sizes() != expected.sizes())
-    return ::testing::AssertionFailure() << "shape " << actual.shape_string() << " != " << expected.shape_string();
-  const auto a = actual.to_vector<double>(), e = expected.to_vector<double>();
-  double scale = 1;
-  for (double v : e)
-    if (std::isfinite(v)) scale = std::max(scale, std::abs(v));
-  for (size_t i = 0; i < e.size(); ++i) {
-    const bool ok = std::isnan(e[i]) ? std::isnan(a[i])
-                    : std::isinf(e[i]) ? a[i] == e[i]
-                                       : std::abs(a[i] - e[i]) <= tol * scale;
-    if (!ok)
-      return ::testing::AssertionFailure() << "flat index " << i << ": actual " << a[i] << ", expected " << e[i]
-                                           << " (allowed " << tol * scale << ")";
-  }
-  return ::testing::AssertionSuccess();
-}
 
 // Random values in [lo, hi) of dtype dt (integers: rounded), on the CPU.
 Tensor random(const Shape& shape, DType dt, double lo, double hi, uint64_t seed) {

@@ -24,38 +24,12 @@ namespace {
 
 using testing::kGpu;
 using testing::gpu;
+using testing::Matches;
+using testing::tolerance;
 
 const std::vector<DType> kFloating = {DType::f64, DType::f32, DType::f16, DType::bf16};
 const double kInf = std::numeric_limits<double>::infinity();
 
-double tolerance(DType dt) {
-  switch (dt) {
-    case DType::f64: return 1e-12;
-    case DType::f32: return 1e-5;
-    case DType::f16: return 1e-2;
-    case DType::bf16: return 2e-2;
-    default: return 0;
-  }
-}
-
-// Same dtype/shape, NaN where expected, infinities equal, finite values within tol * max(1, max |expected|).
-::testing::AssertionResult Matches(const Tensor& actual, const Tensor& expected, double tol) {
-  if (!actual.device().is_cuda()) return ::testing::AssertionFailure() << "result is on " << actual.device().str();
-  if (actual.dtype() != expected.dtype())
-    return ::testing::AssertionFailure() << "dtype " << dtype_name(actual.dtype()) << " != " << dtype_name(expected.dtype());
-  if (actual.sizes() != expected.sizes())
-    return ::testing::AssertionFailure() << "shape " << actual.shape_string() << " != " << expected.shape_string();
-  const auto a = actual.to_vector<double>(), e = expected.to_vector<double>();
-  double scale = 1;
-  for (double v : e)
-    if (std::isfinite(v)) scale = std::max(scale, std::abs(v));
-  for (size_t i = 0; i < e.size(); ++i) {
-    const bool ok = std::isnan(e[i]) ? std::isnan(a[i]) : std::isinf(e[i]) ? a[i] == e[i] : std::abs(a[i] - e[i]) <= tol * scale;
-    if (!ok)
-      return ::testing::AssertionFailure() << "flat index " << i << ": actual " << a[i] << ", expected " << e[i];
-  }
-  return ::testing::AssertionSuccess();
-}
 
 Tensor random(const Shape& shape, DType dt, double lo, double hi, uint64_t seed) {
   Generator g(seed);
