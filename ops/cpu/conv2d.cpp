@@ -40,6 +40,7 @@
 
 #include "ops/conv.h"
 #include "ops/cpu/gemm_f32.h"
+#include "ops/cpu/im2col_panels.h"
 
 namespace hg::ops {
 ConvCpuTuning& conv_cpu_tuning() {

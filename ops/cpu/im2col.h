@@ -9,9 +9,6 @@
 // column entry back onto the input pixel it was read from (the backward of im2col).
 #pragma once
 #include <cstdint>
-#include <vector>
-
-#include "ops/cpu/gemm_f32.h"
 
 namespace hg::ops::cpu {
 
@@ -34,21 +31,5 @@ void im2col(const T* x, int64_t B, const ConvGeometry& g, T* col, int64_t ld, bo
 // (each channel's plane is written by one thread only).
 template <class T>
 void col2im_add(const T* col, int64_t ld, int64_t B, const ConvGeometry& g, T* x, bool parallel);
-
-// The f32 column matrix of b images as a GEMM operand that is never stored whole (implicit GEMM):
-// pack() writes NR-column panels of col[k0 .. k0 + kc, n0 .. n0 + nc] straight from the images, by
-// the same rule as im2col. `x` points at channel c0 of the first image (a conv group's first
-// channel), `image_stride` is the distance between images (C H W); row k = (c - c0, a, b).
-class Im2colPanels final : public gemm::PanelSource {
- public:
-  Im2colPanels(const float* x, int64_t image_stride, const ConvGeometry& g);
-  void pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, float* dst) const override;
-
- private:
-  const float* x_;
-  int64_t image_stride_;
-  ConvGeometry g_;
-  std::vector<int64_t> lo_, hi_;  // per kernel column b: the output columns j reading inside the row
-};
 
 }  // namespace hg::ops::cpu
