@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "autograd/node.h"
 #include "autograd/norm.h"
 #include "nn/init.h"
+#include "ops/norm.h"
 #include "ops/pointwise.h"
 #include "tensor/factory.h"
 
@@ -34,7 +36,7 @@ void BatchNorm::reset_parameters() {
   }
 }
 
-Tensor BatchNorm::forward(const Tensor& x) {
+void BatchNorm::check_input(const Tensor& x) const {
   const bool rank_ok = std::find(allowed_dims_.begin(), allowed_dims_.end(), x.dim()) != allowed_dims_.end();
   if (!rank_ok || x.size(1) != num_features) {
     std::string ranks;
@@ -43,6 +45,10 @@ Tensor BatchNorm::forward(const Tensor& x) {
                                 "-D input with " + std::to_string(num_features) + " channels in dim 1, got " +
                                 x.shape_string());
   }
+}
+
+Tensor BatchNorm::forward(const Tensor& x) {
+  check_input(x);
   const bool use_batch_stats = is_training() || !running_mean.defined();
   if (use_batch_stats && x.numel() / num_features <= 1)
     throw std::invalid_argument(type_name() + ": batch statistics need more than 1 value per channel, got input " +
@@ -54,5 +60,15 @@ Tensor BatchNorm::forward(const Tensor& x) {
 
 BatchNorm1d::BatchNorm1d(int64_t c, BatchNormOptions o) : BatchNorm("BatchNorm1d", c, o, {2, 3}) {}
 BatchNorm2d::BatchNorm2d(int64_t c, BatchNormOptions o) : BatchNorm("BatchNorm2d", c, o, {4}) {}
+
+bool BatchNorm::normalize_in_place(const Tensor& x, bool relu) {
+  if (is_training() || !running_mean.defined()) return false;
+  if (x.dtype() != DType::f32 && x.dtype() != DType::f64) return false;  // autocast computes a low-precision x in f32
+  if (!x.is_contiguous() || any_requires_grad({x}) || (weight.defined() && any_requires_grad({weight, bias})))
+    return false;
+  check_input(x);
+  ops::batch_norm_inference_(x, weight, bias, running_mean, running_var, options.eps, relu);
+  return true;
+}
 
 }  // namespace hg::nn

@@ -23,6 +23,11 @@ class BatchNorm : public Module {
   Tensor forward(const Tensor& x) override;
   // weight 1, bias 0, running stats 0 / 1, num_batches_tracked 0.
   void reset_parameters();
+  // The inference fast path, for a caller that owns x (a conv output it does not reuse): in eval
+  // mode with running statistics, an f32/f64 contiguous x on which nothing records gradients, x is
+  // normalised IN PLACE in one pass, with relu(·) fused when `relu`, and true is returned; else x is
+  // left alone and false is returned (then use forward()). Same values as forward() (+ ReLU).
+  bool normalize_in_place(const Tensor& x, bool relu);
 
   const int64_t num_features;
   const BatchNormOptions options;
@@ -35,6 +40,7 @@ class BatchNorm : public Module {
 
  private:
   std::vector<int64_t> allowed_dims_;
+  void check_input(const Tensor& x) const;  // rank and channel count, or one clear error
 };
 
 // x [N, C] or [N, C, L]

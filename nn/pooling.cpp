@@ -1,6 +1,8 @@
 #include "nn/pooling.h"
 
+#include "autograd/node.h"
 #include "autograd/pool.h"
+#include "ops/pool.h"
 
 namespace hg::nn {
 
@@ -18,6 +20,8 @@ MaxPool2d::MaxPool2d(int64_t k, int64_t s, int64_t p, int64_t d, bool ceil)
 
 Tensor MaxPool2d::forward(const Tensor& x) {
   check_4d(x, "MaxPool2d");
+  if (!any_requires_grad({x}))  // nothing records: the indices (for the backward) are not needed
+    return ops::max_pool2d_values(x, kernel_size, stride, padding, dilation, ceil_mode);
   return max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode).values;
 }
 

@@ -59,7 +59,7 @@ void ResNet::init_weights(const ResNetOptions& options) {
 std::array<Tensor, 4> ResNet::forward_stages(const Tensor& x) {
   if (x.dim() != 4 || x.size(1) != 3)
     throw std::invalid_argument("ResNet: expected an image batch [N, 3, H, W], got " + x.shape_string());
-  Tensor y = maxpool->forward(relu->forward(bn1->forward(conv1->forward(x))));
+  Tensor y = maxpool->forward(bn_relu(*bn1, relu.get(), conv1->forward(x)));
   std::array<Tensor, 4> out;
   for (int stage = 0; stage < 4; ++stage) out[stage] = y = layers[stage]->forward(y);
   return out;

@@ -1,10 +1,26 @@
 #include "nn/resnet_blocks.h"
 
+#include "autograd/node.h"
 #include "autograd/pointwise.h"
+#include "ops/pointwise.h"
 
 namespace hg::nn {
 
 static Conv2dOptions no_bias(int64_t stride, int64_t padding) { return {stride, padding, 1, 1, false}; }
+
+Tensor bn_relu(BatchNorm2d& bn, ReLU* relu, const Tensor& y) {
+  if (bn.normalize_in_place(y, relu != nullptr)) return y;
+  const Tensor z = bn.forward(y);
+  return relu ? relu->forward(z) : z;
+}
+
+Tensor add_relu(ReLU& relu, const Tensor& y, const Tensor& shortcut) {
+  const bool in_place = !any_requires_grad({y, shortcut}) && y.dtype() == shortcut.dtype() &&
+                        y.sizes() == shortcut.sizes() && y.is_contiguous();
+  if (!in_place) return relu.forward(add(y, shortcut));
+  ops::add_relu_(y, shortcut);
+  return y;
+}
 
 std::shared_ptr<Sequential> make_downsample(int64_t in, int64_t out, int64_t stride, Generator* gen) {
   if (stride == 1 && in == out) return nullptr;
@@ -22,10 +38,10 @@ BasicBlock::BasicBlock(int64_t in, int64_t planes, int64_t stride, Generator* ge
 }
 
 Tensor BasicBlock::forward(const Tensor& x) {
-  Tensor y = relu->forward(bn1->forward(conv1->forward(x)));
-  y = bn2->forward(conv2->forward(y));
+  Tensor y = bn_relu(*bn1, relu.get(), conv1->forward(x));
+  y = bn_relu(*bn2, nullptr, conv2->forward(y));
   const Tensor shortcut = downsample ? downsample->forward(x) : x;
-  return relu->forward(add(y, shortcut));
+  return add_relu(*relu, y, shortcut);
 }
 
 Bottleneck::Bottleneck(int64_t in, int64_t planes, int64_t stride, Generator* gen) : Module("Bottleneck") {
@@ -40,11 +56,11 @@ Bottleneck::Bottleneck(int64_t in, int64_t planes, int64_t stride, Generator* ge
 }
 
 Tensor Bottleneck::forward(const Tensor& x) {
-  Tensor y = relu->forward(bn1->forward(conv1->forward(x)));
-  y = relu->forward(bn2->forward(conv2->forward(y)));
-  y = bn3->forward(conv3->forward(y));
+  Tensor y = bn_relu(*bn1, relu.get(), conv1->forward(x));
+  y = bn_relu(*bn2, relu.get(), conv2->forward(y));
+  y = bn_relu(*bn3, nullptr, conv3->forward(y));
   const Tensor shortcut = downsample ? downsample->forward(x) : x;
-  return relu->forward(add(y, shortcut));
+  return add_relu(*relu, y, shortcut);
 }
 
 }  // namespace hg::nn

@@ -20,6 +20,15 @@
 
 namespace hg::nn {
 
+// The inference fast path of the blocks and the stem. In eval mode with nothing recording gradients
+// the activations are temporaries nobody else holds, so batch norm, its ReLU, and the residual sum
+// and its ReLU each run as one in-place pass (no new tensor); otherwise the differentiable modules
+// run. Same values either way.
+//   bn_relu(bn, relu, y)      = relu(bn(y)) (bn(y) when relu is null); y must be owned by the caller
+//   add_relu(relu, y, s)      = relu(y + s);                          y must be owned by the caller
+Tensor bn_relu(BatchNorm2d& bn, ReLU* relu, const Tensor& y);
+Tensor add_relu(ReLU& relu, const Tensor& y, const Tensor& shortcut);
+
 // The Sequential(conv1×1/stride, BatchNorm2d) shortcut, or null when the identity suffices.
 std::shared_ptr<Sequential> make_downsample(int64_t in_channels, int64_t out_channels, int64_t stride,
                                             Generator* gen);

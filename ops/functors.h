@@ -89,6 +89,10 @@ struct Sigmoid {  // 1 / (1 + e^-x), evaluated so that neither branch overflows
   }
 };
 struct Relu { template <class T> HG_HOST_DEVICE T operator()(T a) const { return a > T(0) ? a : T(0); } };
+// relu(a + b) in one pass (a residual block's sum and activation at inference)
+struct AddRelu {
+  template <class T> HG_HOST_DEVICE T operator()(T a, T b) const { const T s = a + b; return s > T(0) ? s : T(0); }
+};
 struct Sign { template <class T> HG_HOST_DEVICE T operator()(T a) const { return T(int(a > T(0)) - int(is_negative(a))); } };
 struct Floor { template <class T> HG_HOST_DEVICE T operator()(T a) const { using std::floor; return floor(a); } };
 struct Round {  // half to even, like torch.round
@@ -185,7 +189,7 @@ struct AddScaled {  // a + alpha b: axpy_
 #define HG_FN_UNARY_FLOATING(X)                                                                          \
   X(PowScalar) X(LeakyRelu) X(Softplus) X(Exp) X(Log) X(Log1p) X(Sqrt) X(Rsqrt) X(Sin) X(Cos) X(Tanh) \
   X(Sigmoid) X(Floor) X(Round)
-#define HG_FN_BINARY_NUMERIC(X) X(Add) X(Sub) X(Mul) X(Maximum) X(Minimum)
+#define HG_FN_BINARY_NUMERIC(X) X(Add) X(Sub) X(Mul) X(Maximum) X(Minimum) X(AddRelu)
 #define HG_FN_PREDICATE(X) X(Eq) X(Ne) X(Lt) X(Le) X(Gt) X(Ge)
 #define HG_FN_BINARY_FLOATING(X)                                                                       \
   X(Div) X(Pow) X(Atan2) X(AddScaled) X(ReluGrad) X(LeakyReluGrad) X(SigmoidGrad) X(TanhGrad) X(AbsGrad) \

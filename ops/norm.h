@@ -31,6 +31,13 @@ using NormNeeds = std::array<bool, 3>;  // {input, weight, bias}
 NormForward batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                        const Tensor& running_var, bool training, double momentum, double eps);
 
+// Inference batch norm IN PLACE on x (contiguous), with the ReLU fused when relu = true, in one
+// pass: x = max(0, (x − running_mean)·weight/√(running_var + eps) + bias). The same arithmetic as
+// batch_norm(training = false) followed by relu, so the values are identical. For a caller that
+// owns x and records nothing (ResNet blocks in eval mode without gradients).
+void batch_norm_inference_(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                           const Tensor& running_var, double eps, bool relu);
+
 // Backward from the saved mean/invstd. With x̂ = (x - mean)·invstd and M = N·prod(d):
 //   training:  dx = w·invstd·(g − mean(g) − x̂·mean(g·x̂))    (the statistics depend on x)
 //   inference: dx = w·invstd·g                                (the statistics are constants)

@@ -51,6 +51,7 @@ Tensor lt(const Tensor& a, double s);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);  // cond: bool
 // in place (dst keeps its shape and dtype; src broadcasts to it)
 void add_(const Tensor& dst, const Tensor& src);
+void add_relu_(const Tensor& dst, const Tensor& src);  // dst = max(0, dst + src)
 void mul_(const Tensor& dst, double s);
 void fill_(const Tensor& dst, double value);
 void zero_(const Tensor& dst);

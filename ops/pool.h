@@ -36,6 +36,9 @@ using hg::Size2;
 // flat index into the input plane, like torch). NaN wins (propagates). stride 0 = kernel.
 ValuesIndices max_pool2d(const Tensor& x, Size2 kernel, Size2 stride = 0, Size2 padding = 0, Size2 dilation = 1,
                          bool ceil_mode = false);
+// The values of max_pool2d alone (no indices: inference), computed separably (rows, then columns).
+Tensor max_pool2d_values(const Tensor& x, Size2 kernel, Size2 stride = 0, Size2 padding = 0, Size2 dilation = 1,
+                         bool ceil_mode = false);
 // gx[n, c, indices[n, c, i, j]] += gy[n, c, i, j]
 Tensor max_pool2d_backward(const Tensor& gy, const Tensor& indices, const Shape& input_sizes);
 

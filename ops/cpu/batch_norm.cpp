@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "ops/batch_norm_functors.h"
+#include "ops/functors.h"
 #include "ops/cpu/norm_common.h"
 #include "ops/cuda/dispatch.h"
 #include "ops/device_check.h"
 #include "ops/norm.h"
+#include "ops/pointwise.h"
 #include "tensor/factory.h"
 #include "tensor/view.h"
 
@@ -58,8 +60,9 @@ void update_running(const Tensor& running, const std::vector<double>& batch, dou
   copy_(running, from_vector(blended, running.sizes(), DType::f64));
 }
 
-// y[n, c, :] = (x[n, c, :] − mean[c]) · scale[c] + shift[c]   (fn::bn_normalize)
-template <class T>
+// y[n, c, :] = (x[n, c, :] − mean[c]) · scale[c] + shift[c]   (fn::bn_normalize), then max(0, ·)
+// when Relu (fn::Relu). y may be x (element-wise, in place).
+template <bool Relu = false, class T>
 void affine_per_channel(const T* x, T* y, const Layout& l, const std::vector<double>& mean,
                         const std::vector<double>& scale, const std::vector<double>& shift) {
   using A = compute_t<T>;
@@ -69,7 +72,10 @@ void affine_per_channel(const T* x, T* y, const Layout& l, const std::vector<dou
     const A mu = static_cast<A>(mean[c]), a = static_cast<A>(scale[c]), b = static_cast<A>(shift[c]);
     const T* p = x + nc * l.s;
     T* q = y + nc * l.s;
-    for (int64_t i = 0; i < l.s; ++i) q[i] = static_cast<T>(fn::bn_normalize(static_cast<A>(p[i]), mu, a, b));
+    for (int64_t i = 0; i < l.s; ++i) {
+      const T v = static_cast<T>(fn::bn_normalize(static_cast<A>(p[i]), mu, a, b));
+      q[i] = Relu ? fn::Relu{}(v) : v;
+    }
   }
 }
 
@@ -113,6 +119,27 @@ NormForward batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias
   r.mean = from_vector(mean, pc, DType::f64);
   r.invstd = from_vector(invstd, pc, DType::f64);
   return r;
+}
+
+void batch_norm_inference_(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                           const Tensor& running_var, double eps, bool relu) {
+  const char* what = "batch_norm_inference_";
+  if (!x.device().is_cpu()) {  // the composition, written back: the same values on any device
+    Tensor y = batch_norm(x, weight, bias, running_mean, running_var, false, 0.0, eps).out;
+    copy_(x, relu ? ops::relu(y) : y);
+    return;
+  }
+  const Layout l = norm_detail::check_batch_norm_args(x, weight, bias, running_mean, running_var, false, eps);
+  if (!x.is_contiguous()) throw std::invalid_argument(std::string(what) + ": x " + x.shape_string() + " must be contiguous");
+  const std::vector<double> mean = running_mean.to_vector<double>(), var = running_var.to_vector<double>();
+  const std::vector<double> w = param_or(weight, l.c, 1.0), b = param_or(bias, l.c, 0.0);
+  std::vector<double> scale(l.c);
+  for (int64_t c = 0; c < l.c; ++c) scale[c] = w[c] * fn::bn_invstd(var[c], eps);  // as batch_norm does
+  dispatch_float(x.dtype(), what, [&]<class T>() {
+    T* p = x.data<T>();
+    if (relu) affine_per_channel<true>(p, p, l, mean, scale, b);
+    else affine_per_channel<false>(p, p, l, mean, scale, b);
+  });
 }
 
 NormGrads batch_norm_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor& mean_t,

@@ -81,6 +81,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 
 void add_(const Tensor& dst, const Tensor& src) { axpy_(dst, 1.0, src); }
 
+// dst = max(0, dst + src) (fn::AddRelu): a residual sum and its activation in one pass
+void add_relu_(const Tensor& dst, const Tensor& src) { map_inplace("add_relu_", N, fn::AddRelu{}, dst, src); }
+
 // dst = dst + alpha src (fn::AddScaled, in dst's compute type)
 void axpy_(const Tensor& dst, double alpha, const Tensor& src) { map_inplace("axpy_", F, fn::AddScaled{alpha}, dst, src); }
 

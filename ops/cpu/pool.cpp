@@ -117,6 +117,51 @@ ValuesIndices max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padd
   });
 }
 
+Tensor max_pool2d_values(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation, bool ceil_mode) {
+  if (!x.device().is_cpu()) return max_pool2d(x, kernel, stride, padding, dilation, ceil_mode).values;
+  const char* what = "max_pool2d";
+  const Window w = make_window(what, x.sizes(), kernel, stride, padding, dilation, ceil_mode);
+  const Shape out_shape = pooled_shape(what, x.sizes(), w);
+  const Planes pl = planes_of(what, x.sizes());
+  const int64_t Ho = out_shape[out_shape.size() - 2], Wo = out_shape.back();
+  return run_typed<Tensor>(x, what, [&]<class T>(DType dt) {
+    const Tensor xc = contiguous(to_dtype(x, dt));
+    Tensor y = Tensor::empty(out_shape, dt);
+    const T* px = xc.data<T>();
+    T* py = y.data<T>();
+    std::vector<fn::PoolTaps> rows(Ho);
+    for (int64_t i = 0; i < Ho; ++i) rows[i] = fn::pool_inside_taps(i * w.sh - w.ph, w.dh, w.kh, pl.H);
+    const std::vector<fn::PoolTaps> spans = column_spans(w.kw, w.dw, w.pw, pl.W, w.sw, Wo);
+    // Separable: the max over the window's inside rows, column by column (contiguous, vectorised),
+    // then the max over its inside columns of that row. max is order-free for values (a NaN anywhere
+    // gives NaN), so this equals max_pool2d's values.
+#pragma omp parallel for schedule(static) if (pl.count * Ho * Wo * w.kh * w.kw > kParallelWork)
+    for (int64_t plane = 0; plane < pl.count; ++plane) {
+      std::vector<T> column_max(static_cast<size_t>(pl.W));
+      const T* __restrict in = px + plane * pl.H * pl.W;
+      for (int64_t i = 0; i < Ho; ++i) {
+        T* __restrict best = py + (plane * Ho + i) * Wo;
+        T* __restrict col = column_max.data();
+        const fn::PoolTaps r = rows[i];
+        std::fill(col, col + pl.W, -std::numeric_limits<T>::infinity());
+        for (int64_t a = r.lo; a < r.hi; ++a) {
+          const T* __restrict row = in + (i * w.sh - w.ph + a * w.dh) * pl.W;
+          for (int64_t q = 0; q < pl.W; ++q) col[q] = fn::max_pool_takes(row[q], col[q]) ? row[q] : col[q];
+        }
+        std::fill(best, best + Wo, -std::numeric_limits<T>::infinity());
+        for (int64_t b = 0; b < w.kw; ++b) {
+          const int64_t off = b * w.dw - w.pw, sw = w.sw;
+          for (int64_t j = spans[b].lo; j < spans[b].hi; ++j) {
+            const T v = col[off + j * sw];
+            best[j] = fn::max_pool_takes(v, best[j]) ? v : best[j];
+          }
+        }
+      }
+    }
+    return y;
+  });
+}
+
 Tensor max_pool2d_backward(const Tensor& gy, const Tensor& indices, const Shape& input_sizes) {
   HG_ON_CUDA(gy, cuda::max_pool2d_backward(gy, indices, input_sizes));
   const char* what = "max_pool2d_backward";
