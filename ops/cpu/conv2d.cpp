@@ -11,8 +11,9 @@
 // of [O, P] seen as one [O, b P] matrix), so there is no gather/scatter buffer. The forward is an
 // implicit GEMM: Im2colPanels packs the column matrix panel by panel straight from x, never storing
 // it whole. For stride 1 the backward-input is itself a conv of dY with the flipped kernel (see
-// backward_input_as_conv_f32): again an implicit GEMM, with no dcol buffer and no col2im. Only the
-// backward-weight (and a strided backward-input) still go through an im2col buffer.
+// backward_input_as_conv_f32): again an implicit GEMM, with no dcol buffer and no col2im. The
+// backward-weight reads the same panels transposed (gemm::TransposedPanels). Only a strided
+// backward-input still goes through a column buffer (and col2im).
 // f64 (Eigen): with b = 1 the GEMM reads/writes the image's own [O, Ho Wo] block of y / gy; with
 // b > 1 the output is gathered/scattered through a [O, b Ho Wo] buffer.
 // Batching images widens the small late-stage GEMMs (4x4 planes = 16 columns each).
@@ -293,21 +294,19 @@ void backward_weight_f32(const float* gy, const float* x, float* gw, int64_t N, 
   std::vector<char> written(p.threads, 0);
   for_each_chunk(p, N, [&](int64_t n0, int64_t b, bool par, int t) {
     const int64_t cols = b * P;
-    const float* col = nullptr;
-    if (!p.direct) {
-      float* buf = scratch<float>(kColumns, g.rows() * cols);
-      im2col(x + n0 * in_image, b, g, buf, cols, par);
-      col = buf;
-    }
     if (!acc[t]) acc[t] = t == 0 ? gw : scratch<float>(kAccumulator, wsize);
     thread_local gm::PackedA dy;
     for (int64_t gi = 0; gi < groups; ++gi) {
       // dW_gi [Og, Kg] = dY_gi [Og, cols] . col_gi^T [cols, Kg]
       dy.pack(Og, cols, images_as_matrix(gy + n0 * O * P + gi * Og * P, O, P), par);
-      const gm::View colT =
-          p.direct ? gm::View{x + n0 * in_image + gi * Cg * P, gm::Axis::grouped(1, P, g.C * P), gm::Axis::plain(P)}
-                   : gm::View::transposed(col + gi * Kg * cols, cols);
-      run_gemm(Kg, dy, colT, gm::Out{acc[t] + gi * Og * Kg, Kg}, written[t] != 0, par);
+      const gm::Out dw{acc[t] + gi * Og * Kg, Kg};
+      if (p.direct) {  // col_gi^T is x's [C, b P] block read transposed
+        const gm::View colT{x + n0 * in_image + gi * Cg * P, gm::Axis::grouped(1, P, g.C * P), gm::Axis::plain(P)};
+        run_gemm(Kg, dy, colT, dw, written[t] != 0, par);
+      } else {  // col_gi^T packed straight from x: the implicit-GEMM panels, transposed block by block
+        const Im2colPanels col(x + n0 * in_image + gi * Cg * g.plane_in(), in_image, g);
+        run_gemm(Kg, dy, gm::TransposedPanels(col), dw, written[t] != 0, par);
+      }
     }
     written[t] = 1;
   });

@@ -251,7 +251,37 @@ void gemm_range(const PackedA& a, const PanelSource& b, const Out& c, bool accum
   }
 }
 
+// dst[c * kNR + r] = block[r * kNR + c] for r < rows, c < cols; 0 for rows <= r < kNR (a panel of X
+// with `rows` valid rows becomes `cols` rows of an X^T panel).
+void transpose_block(const float* block, int64_t rows, int64_t cols, float* dst) {
+  if (rows == kNR && cols == kNR) {
+    bool done = true;
+    for (int64_t r0 = 0; r0 < kNR && done; r0 += 16)
+      for (int64_t c0 = 0; c0 < kNR && done; c0 += 16) {
+        int64_t offsets[16];
+        for (int64_t r = 0; r < 16; ++r) offsets[r] = (r0 + r) * kNR;
+        done = transpose16x16(block + c0, offsets, dst + c0 * kNR + r0, kNR);
+      }
+    if (done) return;
+  }
+  for (int64_t c = 0; c < cols; ++c) {
+    for (int64_t r = 0; r < rows; ++r) dst[c * kNR + r] = block[r * kNR + c];
+    for (int64_t r = rows; r < kNR; ++r) dst[c * kNR + r] = 0.0f;
+  }
+}
+
 }  // namespace
+
+void TransposedPanels::pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, float* dst) const {
+  thread_local AlignedBuffer buffer;
+  float* block = buffer.get(ceil_div(kc, kNR) * kNR * kNR);
+  for (int64_t j0 = 0; j0 < nc; j0 += kNR, dst += kc * kNR) {
+    const int64_t rows = std::min(kNR, nc - j0);  // rows of X = columns of this panel
+    source_.pack(n0 + j0, rows, k0, kc, block);   // panel q: [rows][kNR], X columns k0 + q kNR ..
+    for (int64_t q = 0; q * kNR < kc; ++q)
+      transpose_block(block + q * rows * kNR, rows, std::min(kNR, kc - q * kNR), dst + q * kNR * kNR);
+  }
+}
 
 void PackedA::pack(int64_t M, int64_t K, const View& a, bool parallel) {
   M_ = M;

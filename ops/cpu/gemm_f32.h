@@ -56,6 +56,19 @@ class PanelSource {
   virtual void pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, float* dst) const = 0;
 };
 
+// The transpose of another source's matrix: this B is X^T where `source` packs X [rows, cols]. Its
+// panels are made from the source's own panels (X rows n0 .. n0 + nc as depth, columns k0 .. k0 + kc
+// as width) by 32 x 32 block transposes in an L1-sized buffer. E.g. a conv's weight gradient
+// reduces over pixels, so it needs the column matrix transposed: pixels as depth, taps as width.
+class TransposedPanels final : public PanelSource {
+ public:
+  explicit TransposedPanels(const PanelSource& source) : source_(source) {}
+  void pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, float* dst) const override;
+
+ private:
+  const PanelSource& source_;
+};
+
 // A packed once for all of N: ceil(M / MR) panels of [K][MR] (rows beyond M are zero).
 class PackedA {
  public:

@@ -1,7 +1,8 @@
 // Im2colPanels (the implicit-GEMM operand of the f32 conv) against the stored column matrix of
 // im2col: every panel it packs must equal the corresponding NR columns of im2col's buffer, zero
 // past the last valid column, for strides, padding, dilation, panels that cross output rows and
-// images, partial depth blocks and a channel offset (a conv group).
+// images, partial depth blocks and a channel offset (a conv group); and the same panels transposed
+// (gemm::TransposedPanels, the weight gradient's operand) against the transposed column matrix.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -61,6 +62,39 @@ TEST_P(Im2colPanelsTest, PanelsEqualTheStoredColumnMatrix) {
             const float want = p * kNR + j < nc ? col[(k0 + k) * N + n] : 0.0f;
             ASSERT_EQ(dst[(p * kc + k) * kNR + j], want)
                 << pc.name << ": k0 " << k0 << " n0 " << n0 << " panel " << p << " row " << k << " column " << j;
+          }
+    }
+  }
+}
+
+// The weight gradient reads the column matrix transposed (pixels as depth, taps as width) through
+// gemm::TransposedPanels over the same panels: every panel equals col^T, zero past the last column.
+TEST_P(Im2colPanelsTest, TransposedPanelsEqualTheTransposedColumnMatrix) {
+  const PanelCase& pc = GetParam();
+  const ConvGeometry g = geometry_of(pc);
+  const int64_t image = pc.C * g.plane_in(), K = g.rows(), N = pc.images * g.plane_out();
+  std::vector<float> x(static_cast<size_t>(pc.images * image));
+  std::mt19937 rng(8);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (float& v : x) v = u(rng);
+  std::vector<float> col(static_cast<size_t>(K * N));
+  for (int64_t img = 0; img < pc.images; ++img)
+    ops::cpu::im2col(x.data() + img * image, 1, g, col.data() + img * g.plane_out(), N, false);
+  const Im2colPanels panels(x.data(), image, g);
+  const ops::cpu::gemm::TransposedPanels transposed(panels);
+  // depth = pixels [k0, k0 + kc), width = taps [n0, n0 + nc)
+  for (const int64_t k0 : {int64_t{0}, N / 3}) {
+    const int64_t kc = std::min<int64_t>(N - k0, 2 * kNR + 5);
+    for (const int64_t n0 : {int64_t{0}, K / 2}) {
+      const int64_t nc = std::min<int64_t>(K - n0, kNR + 9), n_panels = (nc + kNR - 1) / kNR;
+      std::vector<float> dst(static_cast<size_t>(n_panels * kc * kNR), -7.0f);
+      transposed.pack(k0, kc, n0, nc, dst.data());
+      for (int64_t p = 0; p < n_panels; ++p)
+        for (int64_t k = 0; k < kc; ++k)
+          for (int64_t j = 0; j < kNR; ++j) {
+            const float want = p * kNR + j < nc ? col[(n0 + p * kNR + j) * N + k0 + k] : 0.0f;
+            ASSERT_EQ(dst[(p * kc + k) * kNR + j], want)
+                << pc.name << ": k0 " << k0 << " n0 " << n0 << " panel " << p << " pixel " << k << " tap " << j;
           }
     }
   }
