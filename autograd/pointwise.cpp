@@ -159,9 +159,12 @@ Tensor sigmoid(const Tensor& x) {
   return record(kSigmoid, {x}, y, [y](const Tensor& g) { return Grads{ops::map("sigmoid_backward", F, fn::SigmoidGrad{}, g, y)}; });
 }
 
-static const Differentiable kRelu("relu", "d relu x = g [x > 0]");
+// The mask is read off the output (y > 0 exactly where x > 0), so the node keeps y, which the next
+// layer keeps anyway, and not x: in a conv-BN-ReLU stack the BN output is freed after the forward.
+static const Differentiable kRelu("relu", "d relu x = g [x > 0] = g [y > 0]");
 Tensor relu(const Tensor& x) {
-  return record(kRelu, {x}, ops::relu(x), [x](const Tensor& g) { return Grads{ops::map("relu_backward", F, fn::ReluGrad{}, g, x)}; });
+  Tensor y = ops::relu(x);
+  return record(kRelu, {x}, y, [y](const Tensor& g) { return Grads{ops::map("relu_backward", F, fn::ReluGrad{}, g, y)}; });
 }
 
 static const Differentiable kLeakyRelu("leaky_relu", "d = g [x > 0] + slope g [x <= 0]");
