@@ -54,15 +54,38 @@ fn::AvgPoolCell avg_cell(const Window& w, int64_t H, int64_t W, int64_t i, int64
   return fn::avg_pool_cell(i, j, H, W, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, count_include_pad);
 }
 
+// The window, output shape and planes of a pooling call over input sizes `in` (checked in this order).
+struct PoolGeometry {
+  Window w;
+  Shape out_shape;
+  Planes pl;
+  int64_t Ho = 0, Wo = 0;
+};
+PoolGeometry pool_geometry(const char* what, const Shape& in, Size2 kernel, Size2 stride, Size2 padding,
+                           Size2 dilation, bool ceil_mode) {
+  PoolGeometry g;
+  g.w = make_window(what, in, kernel, stride, padding, dilation, ceil_mode);
+  g.out_shape = pooled_shape(what, in, g.w);
+  g.pl = planes_of(what, in);
+  g.Ho = g.out_shape[g.out_shape.size() - 2];
+  g.Wo = g.out_shape.back();
+  return g;
+}
+
+// The inside kernel rows of every output row's window.
+std::vector<fn::PoolTaps> row_taps(const Window& w, int64_t H, int64_t Ho) {
+  std::vector<fn::PoolTaps> rows(Ho);
+  for (int64_t i = 0; i < Ho; ++i) rows[i] = fn::pool_inside_taps(i * w.sh - w.ph, w.dh, w.kh, H);
+  return rows;
+}
+
 }  // namespace
 
 ValuesIndices max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation, bool ceil_mode) {
   HG_ON_CUDA(x, cuda::max_pool2d(x, kernel, stride, padding, dilation, ceil_mode));
   const char* what = "max_pool2d";
-  const Window w = make_window(what, x.sizes(), kernel, stride, padding, dilation, ceil_mode);
-  const Shape out_shape = pooled_shape(what, x.sizes(), w);
-  const Planes pl = planes_of(what, x.sizes());
-  const int64_t Ho = out_shape[out_shape.size() - 2], Wo = out_shape.back();
+  const PoolGeometry pg = pool_geometry(what, x.sizes(), kernel, stride, padding, dilation, ceil_mode);
+  const auto& [w, out_shape, pl, Ho, Wo] = pg;
   return run_typed<ValuesIndices>(x, what, [&]<class T>(DType dt) {
     const Tensor xc = contiguous(to_dtype(x, dt));
     Tensor y = Tensor::empty(out_shape, dt), idx = Tensor::empty(out_shape, DType::i64);
@@ -74,8 +97,7 @@ ValuesIndices max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padd
     // the same order as a window-by-window scan, so ties resolve to the same first maximum): the
     // inner loop is a branch-free select over j, which the compiler vectorises. A window-by-window
     // loop with an if on random data costs a branch miss per few taps.
-    std::vector<fn::PoolTaps> rows(Ho);
-    for (int64_t i = 0; i < Ho; ++i) rows[i] = fn::pool_inside_taps(i * w.sh - w.ph, w.dh, w.kh, pl.H);
+    const std::vector<fn::PoolTaps> rows = row_taps(w, pl.H, Ho);
     const std::vector<fn::PoolTaps> spans = column_spans(w.kw, w.dw, w.pw, pl.W, w.sw, Wo);
     std::vector<int64_t> first_col(Wo);  // the first inside column tap of window column j (or -1)
     for (int64_t j = 0; j < Wo; ++j) {
@@ -120,17 +142,14 @@ ValuesIndices max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padd
 Tensor max_pool2d_values(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation, bool ceil_mode) {
   if (!x.device().is_cpu()) return max_pool2d(x, kernel, stride, padding, dilation, ceil_mode).values;
   const char* what = "max_pool2d";
-  const Window w = make_window(what, x.sizes(), kernel, stride, padding, dilation, ceil_mode);
-  const Shape out_shape = pooled_shape(what, x.sizes(), w);
-  const Planes pl = planes_of(what, x.sizes());
-  const int64_t Ho = out_shape[out_shape.size() - 2], Wo = out_shape.back();
+  const PoolGeometry pg = pool_geometry(what, x.sizes(), kernel, stride, padding, dilation, ceil_mode);
+  const auto& [w, out_shape, pl, Ho, Wo] = pg;
   return run_typed<Tensor>(x, what, [&]<class T>(DType dt) {
     const Tensor xc = contiguous(to_dtype(x, dt));
     Tensor y = Tensor::empty(out_shape, dt);
     const T* px = xc.data<T>();
     T* py = y.data<T>();
-    std::vector<fn::PoolTaps> rows(Ho);
-    for (int64_t i = 0; i < Ho; ++i) rows[i] = fn::pool_inside_taps(i * w.sh - w.ph, w.dh, w.kh, pl.H);
+    const std::vector<fn::PoolTaps> rows = row_taps(w, pl.H, Ho);
     const std::vector<fn::PoolTaps> spans = column_spans(w.kw, w.dw, w.pw, pl.W, w.sw, Wo);
     // Separable: the max over the window's inside rows, column by column (contiguous, vectorised),
     // then the max over its inside columns of that row. max is order-free for values (a NaN anywhere
@@ -198,10 +217,8 @@ Tensor max_pool2d_backward(const Tensor& gy, const Tensor& indices, const Shape&
 Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bool ceil_mode, bool count_include_pad) {
   HG_ON_CUDA(x, cuda::avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad));
   const char* what = "avg_pool2d";
-  const Window w = make_window(what, x.sizes(), kernel, stride, padding, 1, ceil_mode);
-  const Shape out_shape = pooled_shape(what, x.sizes(), w);
-  const Planes pl = planes_of(what, x.sizes());
-  const int64_t Ho = out_shape[out_shape.size() - 2], Wo = out_shape.back();
+  const PoolGeometry pg = pool_geometry(what, x.sizes(), kernel, stride, padding, 1, ceil_mode);
+  const auto& [w, out_shape, pl, Ho, Wo] = pg;
   return run_typed<Tensor>(x, what, [&]<class T>(DType dt) {
     const Tensor xc = contiguous(to_dtype(x, dt));
     Tensor y = Tensor::empty(out_shape, dt);

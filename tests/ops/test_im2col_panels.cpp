@@ -29,24 +29,35 @@ ConvGeometry geometry_of(const PanelCase& c) {
   return {c.C, c.H, c.W, c.kh, c.kw, Ho, Wo, c.sh, c.sw, c.ph, c.pw, c.dh, c.dw};
 }
 
+// Random images with `all_channels` channels, and the reference: im2col of channels [c0, c0 + C),
+// image by image (im2col wants contiguous images), as one [K, N] matrix.
+struct Images {
+  ConvGeometry g;
+  int64_t image, N;
+  std::vector<float> x, col;
+  Images(const PanelCase& pc, int64_t c0, int64_t all_channels, uint32_t seed)
+      : g(geometry_of(pc)), image(all_channels * g.plane_in()), N(pc.images * g.plane_out()) {
+    x.resize(static_cast<size_t>(pc.images * image));
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (float& v : x) v = u(rng);
+    col.resize(static_cast<size_t>(g.rows() * N));
+    for (int64_t img = 0; img < pc.images; ++img)
+      ops::cpu::im2col(x.data() + img * image + c0 * g.plane_in(), 1, g, col.data() + img * g.plane_out(), N, false);
+  }
+};
+
 class Im2colPanelsTest : public ::testing::TestWithParam<PanelCase> {};
 
 TEST_P(Im2colPanelsTest, PanelsEqualTheStoredColumnMatrix) {
   const PanelCase& pc = GetParam();
   // The panels read channels [c0, c0 + C) of images with C + 2 channels (a middle conv group).
-  const int64_t c0 = 1, all_channels = pc.C + 2;
-  const ConvGeometry g = geometry_of(pc);
-  const int64_t image = all_channels * g.plane_in(), K = g.rows(), N = pc.images * g.plane_out();
-  std::vector<float> x(static_cast<size_t>(pc.images * image));
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  for (float& v : x) v = u(rng);
-  // Reference: im2col of the group's channels, image by image (im2col wants contiguous images).
-  std::vector<float> col(static_cast<size_t>(K * N));
-  for (int64_t img = 0; img < pc.images; ++img)
-    ops::cpu::im2col(x.data() + img * image + c0 * g.plane_in(), 1, g, col.data() + img * g.plane_out(), N, false);
-
-  const Im2colPanels panels(x.data() + c0 * g.plane_in(), image, g);
+  const int64_t c0 = 1;
+  const Images im(pc, c0, pc.C + 2, 7);
+  const ConvGeometry& g = im.g;
+  const int64_t image = im.image, K = g.rows(), N = im.N;
+  const std::vector<float>& col = im.col;
+  const Im2colPanels panels(im.x.data() + c0 * g.plane_in(), image, g);
   // Depth blocks and column blocks that start anywhere (not only at panel boundaries).
   for (const int64_t k0 : {int64_t{0}, K / 3}) {
     const int64_t kc = std::max<int64_t>(1, std::min<int64_t>(K - k0, 37));
@@ -71,16 +82,11 @@ TEST_P(Im2colPanelsTest, PanelsEqualTheStoredColumnMatrix) {
 // gemm::TransposedPanels over the same panels: every panel equals col^T, zero past the last column.
 TEST_P(Im2colPanelsTest, TransposedPanelsEqualTheTransposedColumnMatrix) {
   const PanelCase& pc = GetParam();
-  const ConvGeometry g = geometry_of(pc);
-  const int64_t image = pc.C * g.plane_in(), K = g.rows(), N = pc.images * g.plane_out();
-  std::vector<float> x(static_cast<size_t>(pc.images * image));
-  std::mt19937 rng(8);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  for (float& v : x) v = u(rng);
-  std::vector<float> col(static_cast<size_t>(K * N));
-  for (int64_t img = 0; img < pc.images; ++img)
-    ops::cpu::im2col(x.data() + img * image, 1, g, col.data() + img * g.plane_out(), N, false);
-  const Im2colPanels panels(x.data(), image, g);
+  const Images im(pc, 0, pc.C, 8);
+  const ConvGeometry& g = im.g;
+  const int64_t K = g.rows(), N = im.N;
+  const std::vector<float>& col = im.col;
+  const Im2colPanels panels(im.x.data(), im.image, g);
   const ops::cpu::gemm::TransposedPanels transposed(panels);
   // depth = pixels [k0, k0 + kc), width = taps [n0, n0 + nc)
   for (const int64_t k0 : {int64_t{0}, N / 3}) {
