@@ -27,7 +27,7 @@ constexpr int kHalf = 16, kMaxRuns = 2;
 // kernel row a / column b (so row_in & col_in is the load mask, in input positions).
 struct Run {
   int64_t origin = 0;
-  int lane0 = 0, lanes = 0, step = 1;
+  int lane0 = 0, lanes = 0;
   bool two_loads = false;  // the run spans more than 16 input floats
   std::vector<uint32_t> row_in, col_in;
   alignas(64) int32_t source[kHalf];  // permute index: lane l <- input position step (l - lane0)
@@ -46,11 +46,12 @@ struct Half {
   std::vector<uint32_t> row_ok, col_ok;  // bit l: lane l in the image for kernel row a / column b
 };
 
-// Sets up one half (lanes [h0, h0 + 16) of the panel) from the columns' decoded positions.
+// A panel column decoded: its output position and the offset of its tap (0, 0) in channel 0.
 struct Column {
-  int64_t img, i, j, base;  // output position and offset of tap (0, 0), channel 0
+  int64_t img, i, j, base;
 };
 
+// Sets up one half of a panel from its `lanes` (<= 16) decoded columns.
 void set_up_half(const ConvGeometry& g, const Column* col, int64_t lanes, Half& half) {
   half.row_ok.assign(static_cast<size_t>(g.kh), 0u);
   half.col_ok.assign(static_cast<size_t>(g.kw), 0u);
@@ -85,7 +86,6 @@ void set_up_half(const ConvGeometry& g, const Column* col, int64_t lanes, Half& 
     r.origin = col[l].base;
     r.lane0 = static_cast<int>(l);
     r.lanes = static_cast<int>(len);
-    r.step = static_cast<int>(g.sw);
     r.two_loads = g.sw * (len - 1) >= kHalf;
     r.row_in.assign(static_cast<size_t>(g.kh), 0u);
     r.col_in.assign(static_cast<size_t>(g.kw), 0u);

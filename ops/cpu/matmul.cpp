@@ -1,6 +1,7 @@
 // Matrix products: deep, large f32 ones on handgrad's own GEMM (ops/cpu/gemm_f32.h, which reads any
-// strides; see own_gemm_suits), the rest and f64 (the gradcheck dtype) on Eigen's, where a strided matrix is mapped without copying when one of its
-// two last strides is 1 (row-major or column-major with an outer stride) and copied otherwise.
+// strides; see own_gemm_suits), the rest and f64 (the gradcheck dtype) on Eigen's, where a strided
+// matrix is mapped without copying when one of its two last strides is 1 (row-major or column-major
+// with an outer stride) and copied otherwise.
 // Small matrices in large batches run one GEMM per thread; large ones use all threads themselves.
 #include <Eigen/Core>
 #include <type_traits>
@@ -34,9 +35,10 @@ Tensor gemm_operand(const Tensor& t) {
 }
 
 // Which f32 products run on handgrad's GEMM: deep and large ones (a classifier layer's forward and
-// input gradient). Measured on 2 cores: 32x512x1000 in 0.61 ms against Eigen's 0.81 ms; but Eigen
-// was faster on shallow products (1000x32x512: 0.61 ms against 0.76) and on tiny ones (16x256x12:
-// 4 us against 8, where packing overhead dominates), so those stay on Eigen.
+// input gradient). Measured on 2 cores (a shared, noisy host): 32x512x1000 in 0.61-0.79 ms against
+// Eigen's 0.81 ms, 32x1000x512 in 0.65 ms against 0.97; but Eigen was faster on shallow products
+// (1000x32x512: 0.61 ms against 0.76) and on tiny ones (16x256x12: 4 us against 8, where packing
+// overhead dominates), so those stay on Eigen.
 bool own_gemm_suits(int64_t n, int64_t k, int64_t m) { return k >= 256 && n * m * k >= (int64_t{1} << 20); }
 
 // f32 on handgrad's GEMM, which reads both operands through their strides as they are. Several
