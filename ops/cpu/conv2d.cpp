@@ -42,6 +42,7 @@
 #include "ops/conv.h"
 #include "ops/cpu/gemm_f32.h"
 #include "ops/cpu/im2col_panels.h"
+#include "ops/cpu/winograd_f23.h"
 
 namespace hg::ops {
 ConvCpuTuning& conv_cpu_tuning() {
@@ -199,8 +200,28 @@ const std::vector<std::unique_ptr<gm::PackedA>>& pack_weights(const float* w, in
   return packed;
 }
 
+// Winograd F(2x2, 3x3) for an ungrouped 3x3 stride-1 conv whose batch gives every thread an image.
+bool use_winograd(const ConvGeometry& g, int64_t N, int64_t groups) {
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  return conv_cpu_tuning().winograd && groups == 1 && N >= threads && winograd_f23_applies(g);
+}
+
+void add_bias(const float* bias, float* y, int64_t n0, int64_t b, int64_t O, int64_t P, bool parallel) {
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t o = 0; o < O; ++o)
+    for (int64_t j = 0; j < b; ++j) {
+      float* out = y + ((n0 + j) * O + o) * P;
+      for (int64_t q = 0; q < P; ++q) out[q] += bias[o];
+    }
+}
+
 void forward_f32(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t O, int64_t groups,
                  const ConvGeometry& g) {
+  if (use_winograd(g, N, groups)) {
+    winograd_f23_conv(x, Kernel3x3{w, g.C * 9, 9, 3, 1}, y, N, O, g);
+    if (bias) add_bias(bias, y, 0, N, O, g.plane_out(), true);
+    return;
+  }
   const Plan p = make_plan(N, O, g, sizeof(float), true);
   const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();
   const int64_t Og = O / groups, Kg = g.rows() / groups, Cg = g.C / groups;
@@ -216,13 +237,7 @@ void forward_f32(const float* x, const float* w, const float* bias, float* y, in
         run_gemm(cols, *wp[gi], src, dst, false, par);
       }
     }
-    if (!bias) return;
-#pragma omp parallel for schedule(static) if (par)
-    for (int64_t o = 0; o < O; ++o)
-      for (int64_t j = 0; j < b; ++j) {
-        float* out = y + ((n0 + j) * O + o) * P;
-        for (int64_t q = 0; q < P; ++q) out[q] += bias[o];
-      }
+    if (bias) add_bias(bias, y, n0, b, O, P, par);
   });
 }
 
@@ -240,6 +255,8 @@ void backward_input_as_conv_f32(const float* gy, const float* w, float* gx, int6
   // dy's geometry as the input of the transposed conv: Og channels of Ho x Wo, output H x W.
   const ConvGeometry t{Og, g.Ho, g.Wo, g.kh, g.kw, g.H, g.W, 1, 1,
                        g.dh * (g.kh - 1) - g.ph, g.dw * (g.kw - 1) - g.pw, g.dh, g.dw};
+  if (use_winograd(t, N, groups))  // W'[c, o, a, b] = W[o, c, 2 - a, 2 - b], read in place
+    return winograd_f23_conv(gy, Kernel3x3{w + 8, 9, g.C * 9, -3, -1}, gx, N, g.C, t);
   // W' as a view of w: row c at c taps, column (o, q) at o Cg taps + (taps - 1 - q) (taps read backwards).
   auto& wf = weight_slots(groups);
   for (int64_t gi = 0; gi < groups; ++gi) {

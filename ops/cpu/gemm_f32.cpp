@@ -283,15 +283,20 @@ void TransposedPanels::pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, floa
   }
 }
 
-void PackedA::pack(int64_t M, int64_t K, const View& a, bool parallel) {
+float* PackedA::allocate(int64_t M, int64_t K) {
   M_ = M;
   K_ = K;
-  const int64_t panels = ceil_div(M, kMR);
-  const size_t need = static_cast<size_t>(panels * K * kMR + 16);
+  const size_t need = static_cast<size_t>(ceil_div(M, kMR) * K * kMR + 16);
   if (storage_.capacity() < need) storage_ = std::vector<float>();  // release first: never hold old + new
   storage_.resize(need);
   const uintptr_t addr = reinterpret_cast<uintptr_t>(storage_.data());
   data_ = storage_.data() + ((64 - addr % 64) % 64) / sizeof(float);
+  return data_;
+}
+
+void PackedA::pack(int64_t M, int64_t K, const View& a, bool parallel) {
+  allocate(M, K);
+  const int64_t panels = ceil_div(M, kMR);
   std::vector<int64_t> k_off;
   axis_offsets(a.cols, 0, K, k_off);
   const bool rows_contiguous = a.rows.stride == 1 && a.rows.group == INT64_MAX;  // e.g. a transposed matrix

@@ -77,6 +77,10 @@ class PackedA {
   PackedA(const PackedA&) = delete;  // data_ points into storage_
   PackedA& operator=(const PackedA&) = delete;
   void pack(int64_t M, int64_t K, const View& a, bool parallel = false);
+  // For a caller that writes the panels itself (e.g. from a transform): sizes the storage for M x K
+  // and returns it; panel p starts at p K MR and holds element (row p MR + r, depth k) at k MR + r.
+  // Rows past M must be written as zeros too.
+  float* allocate(int64_t M, int64_t K);
   int64_t rows() const { return M_; }
   int64_t depth() const { return K_; }
   const float* panel(int64_t p) const { return data_ + p * K_ * kMR; }

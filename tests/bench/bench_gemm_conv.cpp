@@ -121,7 +121,8 @@ struct ConvShape {
   int64_t N, C, H, W, O, k, stride, pad;
 };
 
-// ResNet-50 (torchvision v1.5: stride on the 3x3) at batch 32, 128x128 input.
+// ResNet-18 and ResNet-50 (torchvision v1.5: stride on the 3x3) at batch 32, 128x128 input; the
+// four stride-1 3x3 shapes are shared, "r18_" rows are ResNet-18's stride-2 convs.
 const std::vector<ConvShape> kShapes = {
     {"conv1_7x7s2_3to64_128", 32, 3, 128, 128, 64, 7, 2, 3},
     {"l1_3x3_64_32", 32, 64, 32, 32, 64, 3, 1, 1},
@@ -134,6 +135,10 @@ const std::vector<ConvShape> kShapes = {
     {"l3_1x1_1024to256_8", 32, 1024, 8, 8, 256, 1, 1, 0},
     {"l4_1x1_512to2048_4", 32, 512, 4, 4, 2048, 1, 1, 0},
     {"l2_down_1x1s2_256to512_32", 32, 256, 32, 32, 512, 1, 2, 0},
+    {"r18_l2_3x3s2_64to128_32", 32, 64, 32, 32, 128, 3, 2, 1},
+    {"r18_l3_3x3s2_128to256_16", 32, 128, 16, 16, 256, 3, 2, 1},
+    {"r18_l4_3x3s2_256to512_8", 32, 256, 8, 8, 512, 3, 2, 1},
+    {"r18_l2_down_1x1s2_64to128_32", 32, 64, 32, 32, 128, 1, 2, 0},
 };
 
 enum Pass { kForward, kBackwardInput, kBackwardWeight };

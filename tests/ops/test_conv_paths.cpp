@@ -87,6 +87,7 @@ TEST_P(ConvStrategies, MatchesDirectReference) {
   if (strategy == 2) t.threading = ops::ConvThreading::gemm_parallel;
   if (strategy == 3) t.pointwise_fast_path = false;
   if (strategy == 4) t.col_buffer_bytes = 1 << 30;  // the whole batch in one GEMM
+  if (strategy == 5) t.winograd = false;             // 3x3 stride 1 on the implicit GEMM too
   ops::conv_cpu_tuning() = t;
   Generator g(7, std::get<0>(GetParam()));
   Tensor x = randn(c.x, {}, &g), w = randn(c.w, {}, &g);
@@ -100,11 +101,11 @@ TEST_P(ConvStrategies, MatchesDirectReference) {
 }
 
 std::string strategy_case_name(const ::testing::TestParamInfo<std::tuple<size_t, int>>& info) {
-  static const char* kNames[] = {"auto", "batch", "gemm", "no_fast_path", "one_gemm"};
+  static const char* kNames[] = {"auto", "batch", "gemm", "no_fast_path", "one_gemm", "no_winograd"};
   return std::string(kCases[std::get<0>(info.param)].name) + "_" + kNames[std::get<1>(info.param)];
 }
 INSTANTIATE_TEST_SUITE_P(AllShapes, ConvStrategies,
-                         ::testing::Combine(::testing::Range<size_t>(0, kCases.size()), ::testing::Range(0, 5)),
+                         ::testing::Combine(::testing::Range<size_t>(0, kCases.size()), ::testing::Range(0, 6)),
                          strategy_case_name);
 
 class ConvTuning : public ::testing::Test {
