@@ -65,7 +65,7 @@ enum class ConvThreading {
 struct ConvCpuTuning {
   ConvThreading threading = ConvThreading::automatic;
   bool pointwise_fast_path = true;  // 1x1, stride 1, no padding: GEMM straight on x, no im2col
-  bool winograd = true;             // f32 3x3 stride 1 (forward and backward-input): Winograd F(2x2, 3x3)
+  bool winograd = true;             // f32 3x3 stride 1 (all three passes): Winograd F(2x2, 3x3)
   int64_t col_buffer_bytes = 4 << 20;  // per-thread budget for the im2col + output buffers of a chunk
                                        // (a chunk has at least one image)
 };

@@ -200,7 +200,8 @@ const std::vector<std::unique_ptr<gm::PackedA>>& pack_weights(const float* w, in
   return packed;
 }
 
-// Winograd F(2x2, 3x3) for an ungrouped 3x3 stride-1 conv whose batch gives every thread an image.
+// Winograd F(2x2, 3x3) for an ungrouped 3x3 stride-1 conv whose batch gives every thread an image
+// (all three passes).
 bool use_winograd(const ConvGeometry& g, int64_t N, int64_t groups) {
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   return conv_cpu_tuning().winograd && groups == 1 && N >= threads && winograd_f23_applies(g);
@@ -303,6 +304,8 @@ void backward_input_f32(const float* gy, const float* w, float* gx, int64_t N, i
 
 void backward_weight_f32(const float* gy, const float* x, float* gw, int64_t N, int64_t O, int64_t groups,
                          const ConvGeometry& g) {
+  if (use_winograd(g, N, groups) && winograd_f23_weight_grad_suits(g, N, omp_in_parallel() ? 1 : omp_get_max_threads()))
+    return winograd_f23_weight_grad(x, gy, gw, N, O, g);
   const Plan p = make_plan(N, O, g, sizeof(float));
   const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();
   const int64_t Og = O / groups, Kg = g.rows() / groups, Cg = g.C / groups, wsize = O * Kg;

@@ -25,11 +25,19 @@
 
 #include "ops/cpu/gemm_f32.h"
 
+// The lane vectors below are passed by value between internal functions; GCC's note that this
+// ABI differs without AVX-512 concerns only calls across translation units, which these never are.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
 namespace hg::ops::cpu {
 namespace {
 
 constexpr int kPositions = 16;          // the 4 x 4 transformed tile
-constexpr int64_t kChunkColumns = 128;  // tiles per GEMM (at least: whole images)
+constexpr int64_t kChunkColumns = 128;       // tiles per GEMM (at least: whole images)
+constexpr int64_t kWeightGradColumns = 256;  // tiles per weight-gradient GEMM (its depth)
+constexpr int64_t kWeightGradMinTilesPerThread = 128;
 
 // Sixteen tiles at a time (one AVX-512 register; GCC lowers the same code to narrower vectors or
 // scalars elsewhere), and the eight rows of a GEMM A panel.
@@ -58,9 +66,9 @@ int64_t half_up(int64_t n) { return (n + 1) / 2; }
 int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
 // A per-thread float buffer that only grows (no page faults in the hot loop after the first call).
-enum Slot { kInputStrips = 0, kOutputStrips = 1, kInputTransform = 2, kProducts = 3 };
+enum Slot { kInputStrips = 0, kOutputStrips = 1, kInputTransform = 2, kProducts = 3, kSums = 4 };
 float* thread_buffer(Slot slot, int64_t n) {
-  thread_local std::vector<float> buffers[4];
+  thread_local std::vector<float> buffers[5];
   std::vector<float>& b = buffers[slot];
   if (static_cast<int64_t>(b.size()) < n) {
     b = std::vector<float>();  // release first: never hold old + new at once
@@ -190,6 +198,112 @@ void transform_output(const float* m, int64_t m_stride, int64_t cols, float* top
   }
 }
 
+// dst[k] = src[k] for k < n, 0 for n <= k < padded (src null: all zeros).
+void copy_zero_padded(float* dst, const float* src, int64_t n, int64_t padded) {
+  for (int64_t k = 0; k < n; ++k) dst[k] = src ? src[k] : 0.0f;
+  for (int64_t k = n; k < padded; ++k) dst[k] = 0.0f;
+}
+
+// The 2 x 2 tiles of dy [Ho, Wo] (0 past its edge) as two strips, like transform_output's:
+// top[2 t + j] = dy[2 th, 2 tw + j], bottom[2 t + j] = dy[2 th + 1, 2 tw + j].
+void fill_gradient_strips(const float* gy, int64_t n0, int64_t n1, int64_t o, int64_t O, const ConvGeometry& g,
+                          int64_t tile_cols, int64_t tile_rows, float* top, float* bottom) {
+  for (int64_t n = n0; n < n1; ++n) {
+    const float* plane = gy + (n * O + o) * g.plane_out();
+    for (int64_t th = 0; th < tile_rows; ++th) {
+      const int64_t at = 2 * ((n - n0) * tile_rows * tile_cols + th * tile_cols);
+      copy_zero_padded(top + at, plane + 2 * th * g.Wo, g.Wo, 2 * tile_cols);
+      copy_zero_padded(bottom + at, 2 * th + 1 < g.Ho ? plane + (2 * th + 1) * g.Wo : nullptr, g.Wo, 2 * tile_cols);
+    }
+  }
+}
+
+// z[xi * z_stride + t] = (A dy_t A^T)_xi, A = [1 0; 1 1; 1 -1; 0 -1], for the tiles t < cols: the
+// adjoint of the output transform (dy_t's 2 x 2 tile spread over the 4 x 4 positions).
+void transform_gradient(const float* top, const float* bottom, int64_t cols, float* z, int64_t z_stride) {
+  for (int64_t t0 = 0; t0 < cols; t0 += kLanes) {
+    const Lanes y[2][2] = {{evens(top + 2 * t0), odds(top + 2 * t0)}, {evens(bottom + 2 * t0), odds(bottom + 2 * t0)}};
+    Lanes q[2][4];  // q[a] = A dy_a: dy row a spread along the width
+    for (int a = 0; a < 2; ++a) {
+      q[a][0] = y[a][0];
+      q[a][1] = y[a][0] + y[a][1];
+      q[a][2] = y[a][0] - y[a][1];
+      q[a][3] = -y[a][1];
+    }
+    for (int j = 0; j < 4; ++j) {  // A q along the height
+      store(z + j * z_stride + t0, q[0][j]);
+      store(z + (4 + j) * z_stride + t0, q[0][j] + q[1][j]);
+      store(z + (8 + j) * z_stride + t0, q[0][j] - q[1][j]);
+      store(z + (12 + j) * z_stride + t0, -q[1][j]);
+    }
+  }
+}
+
+// gw(o, c) = G^T S_oc G, the adjoint of the weight transform, where S_oc is the sum over the
+// threads' partial sums (in thread order) sums[t][xi O C + o C + c]. Sixteen (o, c) at a time.
+void untransform_weight_gradient(const std::vector<float*>& sums, int64_t O, int64_t C, float* gw) {
+  const int64_t plane = O * C, groups = (plane + kLanes - 1) / kLanes;
+#pragma omp parallel for schedule(static) if (plane > 4096)
+  for (int64_t q = 0; q < groups; ++q) {
+    const int64_t oc0 = q * kLanes;
+    const int valid = static_cast<int>(std::min<int64_t>(kLanes, plane - oc0));
+    auto sum_at = [&](int xi) {  // S_xi for lanes oc0 .. oc0 + 15
+      Lanes v = {};
+      for (float* partial : sums) {
+        Lanes p = {};
+        std::memcpy(&p, partial + xi * plane + oc0, sizeof(float) * valid);
+        v += p;
+      }
+      return v;
+    };
+    Lanes r[4][3];  // r = S G, row by row
+    for (int i = 0; i < 4; ++i) {
+      const Lanes s0 = sum_at(4 * i), s1 = sum_at(4 * i + 1), s2 = sum_at(4 * i + 2), s3 = sum_at(4 * i + 3);
+      r[i][0] = s0 + 0.5f * (s1 + s2);
+      r[i][1] = 0.5f * (s1 - s2);
+      r[i][2] = 0.5f * (s1 + s2) + s3;
+    }
+    Lanes k[9];  // G^T r: the 3 x 3 gradient, tap by tap
+    for (int b = 0; b < 3; ++b) {
+      k[b] = r[0][b] + 0.5f * (r[1][b] + r[2][b]);
+      k[3 + b] = 0.5f * (r[1][b] - r[2][b]);
+      k[6 + b] = 0.5f * (r[1][b] + r[2][b]) + r[3][b];
+    }
+    for (int l = 0; l < valid; ++l)
+      for (int tap = 0; tap < 9; ++tap) gw[(oc0 + l) * 9 + tap] = k[tap][l];
+  }
+}
+
+// Splits the N images over the OpenMP threads (contiguous ranges) and walks each range in chunks of
+// whole images, about `columns` tiles each: body(n0, n1, thread, first_chunk_of_thread).
+template <class Body>
+void for_each_image_chunk(int64_t N, int64_t tiles_per_image, int64_t columns, int threads, Body&& body) {
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t begin = N * t / nt, mine = N * (t + 1) / nt - begin;
+    const int64_t chunk = std::clamp<int64_t>((columns + tiles_per_image - 1) / tiles_per_image, 1, std::max<int64_t>(1, mine));
+    const int64_t pieces = (mine + chunk - 1) / chunk;
+    for (int64_t piece = 0; piece < pieces; ++piece)
+      body(begin + mine * piece / pieces, begin + mine * (piece + 1) / pieces, t, piece == 0);
+  }
+}
+
+int threads_for(int64_t N) {
+  return omp_in_parallel() ? 1 : static_cast<int>(std::min<int64_t>(omp_get_max_threads(), std::max<int64_t>(N, 1)));
+}
+
+// Per chunk: the strips of one channel, then v rows of all channels (ld: padded row length).
+void transform_chunk_input(const float* x, int64_t n0, int64_t n1, const ConvGeometry& g, int64_t tile_cols,
+                           int64_t tile_rows, int64_t ld, float* v) {
+  const int64_t strip = 2 * ld + 2 * kLanes, cols = (n1 - n0) * tile_rows * tile_cols;
+  const Strips in{thread_buffer(kInputStrips, 8 * strip), strip};
+  for (int64_t c = 0; c < g.C; ++c) {
+    fill_input_strips(x, n0, n1, c, g, tile_cols, tile_rows, in);
+    transform_input(in, cols, v + c * ld, g.C * ld);
+  }
+}
+
 }  // namespace
 
 bool winograd_f23_applies(const ConvGeometry& g) {
@@ -201,41 +315,61 @@ void winograd_f23_conv(const float* x, const Kernel3x3& w, float* y, int64_t N, 
   thread_local std::array<gemm::PackedA, kPositions> packed;
   transform_weights(w, O, C, packed);
   const auto& u = packed;  // the caller's copy: inside the parallel region the name would be each thread's own
-  const int threads = omp_in_parallel() ? 1 : static_cast<int>(std::min<int64_t>(omp_get_max_threads(), N));
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t begin = N * t / nt, end = N * (t + 1) / nt, mine = end - begin;
-    const int64_t chunk = std::clamp<int64_t>((kChunkColumns + tpi - 1) / tpi, 1, std::max<int64_t>(1, mine));
-    const int64_t pieces = (mine + chunk - 1) / chunk;
-    for (int64_t piece = 0; piece < pieces; ++piece) {
-      const int64_t n0 = begin + mine * piece / pieces, n1 = begin + mine * (piece + 1) / pieces;
-      const int64_t cols = (n1 - n0) * tpi, ld = round_up(cols, kLanes);  // ld: padded row length of v and m
-      const int64_t strip = 2 * ld + 2 * kLanes;
-      const Strips in{thread_buffer(kInputStrips, 8 * strip), strip};
-      float* v = thread_buffer(kInputTransform, kPositions * C * ld);
-      float* m = thread_buffer(kProducts, kPositions * O * ld + kLanes);
-      float* top = thread_buffer(kOutputStrips, 2 * strip);
-      float* bottom = top + strip;
-      for (int64_t c = 0; c < C; ++c) {
-        fill_input_strips(x, n0, n1, c, g, tile_cols, tile_rows, in);
-        transform_input(in, cols, v + c * ld, C * ld);
-      }
-      for (int xi = 0; xi < kPositions; ++xi)
-        gemm::gemm(cols, u[xi], gemm::View::row_major(v + xi * C * ld, ld), gemm::Out{m + xi * O * ld, ld}, false);
-      for (int64_t o = 0; o < O; ++o) {
-        transform_output(m + o * ld, O * ld, cols, top, bottom);
-        for (int64_t n = n0; n < n1; ++n) {
-          float* out = y + (n * O + o) * g.plane_out();
-          for (int64_t th = 0; th < tile_rows; ++th) {
-            const int64_t at = 2 * ((n - n0) * tpi + th * tile_cols);
-            std::memcpy(out + 2 * th * g.Wo, top + at, sizeof(float) * g.Wo);
-            if (2 * th + 1 < g.Ho) std::memcpy(out + (2 * th + 1) * g.Wo, bottom + at, sizeof(float) * g.Wo);
-          }
+  for_each_image_chunk(N, tpi, kChunkColumns, threads_for(N), [&](int64_t n0, int64_t n1, int, bool) {
+    const int64_t cols = (n1 - n0) * tpi, ld = round_up(cols, kLanes);  // ld: padded row length of v and m
+    float* v = thread_buffer(kInputTransform, kPositions * C * ld);
+    float* m = thread_buffer(kProducts, kPositions * O * ld + kLanes);
+    transform_chunk_input(x, n0, n1, g, tile_cols, tile_rows, ld, v);
+    for (int xi = 0; xi < kPositions; ++xi)
+      gemm::gemm(cols, u[xi], gemm::View::row_major(v + xi * C * ld, ld), gemm::Out{m + xi * O * ld, ld}, false);
+    const int64_t strip = 2 * ld + 2 * kLanes;
+    float* top = thread_buffer(kOutputStrips, 2 * strip);
+    float* bottom = top + strip;
+    for (int64_t o = 0; o < O; ++o) {
+      transform_output(m + o * ld, O * ld, cols, top, bottom);
+      for (int64_t n = n0; n < n1; ++n) {
+        float* out = y + (n * O + o) * g.plane_out();
+        for (int64_t th = 0; th < tile_rows; ++th) {
+          const int64_t at = 2 * ((n - n0) * tpi + th * tile_cols);
+          std::memcpy(out + 2 * th * g.Wo, top + at, sizeof(float) * g.Wo);
+          if (2 * th + 1 < g.Ho) std::memcpy(out + (2 * th + 1) * g.Wo, bottom + at, sizeof(float) * g.Wo);
         }
       }
     }
-  }
+  });
+}
+
+bool winograd_f23_weight_grad_suits(const ConvGeometry& g, int64_t N, int threads) {
+  return N * half_up(g.Ho) * half_up(g.Wo) >= kWeightGradMinTilesPerThread * std::max(threads, 1);
+}
+
+void winograd_f23_weight_grad(const float* x, const float* gy, float* gw, int64_t N, int64_t O,
+                              const ConvGeometry& g) {
+  const int64_t C = g.C, tile_rows = half_up(g.Ho), tile_cols = half_up(g.Wo), tpi = tile_rows * tile_cols;
+  const int threads = threads_for(N);
+  // One set of 16 sums S_xi [O, C] per thread (its persistent buffer), added in thread order at the end.
+  std::vector<float*> sums(static_cast<size_t>(threads), nullptr);
+  for_each_image_chunk(N, tpi, kWeightGradColumns, threads, [&](int64_t n0, int64_t n1, int t, bool first) {
+    const int64_t cols = (n1 - n0) * tpi, ld = round_up(cols, kLanes);
+    float* v = thread_buffer(kInputTransform, kPositions * C * ld);
+    float* z = thread_buffer(kProducts, kPositions * O * ld);
+    transform_chunk_input(x, n0, n1, g, tile_cols, tile_rows, ld, v);
+    const int64_t strip = 2 * ld + 2 * kLanes;
+    float* top = thread_buffer(kOutputStrips, 2 * strip);
+    float* bottom = top + strip;
+    for (int64_t o = 0; o < O; ++o) {
+      fill_gradient_strips(gy, n0, n1, o, O, g, tile_cols, tile_rows, top, bottom);
+      transform_gradient(top, bottom, cols, z + o * ld, O * ld);
+    }
+    if (first) sums[t] = thread_buffer(kSums, kPositions * O * C);
+    thread_local gemm::PackedA zp;
+    for (int xi = 0; xi < kPositions; ++xi) {  // S_xi [O, C] (+)= Z_xi [O, cols] . V_xi^T [cols, C]
+      zp.pack(O, cols, gemm::View::row_major(z + xi * O * ld, ld));
+      gemm::gemm(C, zp, gemm::View::transposed(v + xi * C * ld, ld), gemm::Out{sums[t] + xi * O * C, C}, !first);
+    }
+  });
+  sums.erase(std::remove(sums.begin(), sums.end(), nullptr), sums.end());  // threads that had no image
+  untransform_weight_gradient(sums, O, C, gw);
 }
 
 }  // namespace hg::ops::cpu

@@ -34,4 +34,15 @@ bool winograd_f23_applies(const ConvGeometry& g);
 // images; every output gets the same arithmetic whatever the thread count.
 void winograd_f23_conv(const float* x, const Kernel3x3& w, float* y, int64_t N, int64_t O, const ConvGeometry& g);
 
+// The weight gradient of that conv, gw[O, C, 3, 3] = sum over the batch of dy (*) x, overwriting gw:
+// by the transposition principle, gw(o, c) = G^T [ sum_tiles (A dy_t A^T) (.) (B^T d_t B) ] G, so the
+// sum over tiles is again 16 GEMMs, S_xi[O, C] = Z_xi[O, tiles] . V_xi[C, tiles]^T, on the same input
+// transform as the forward. Threads sum their images separately, then add in thread order.
+void winograd_f23_weight_grad(const float* x, const float* gy, float* gw, int64_t N, int64_t O,
+                              const ConvGeometry& g);
+// Whether that beats the implicit GEMM: each thread's images must give the reduction over tiles
+// some depth (ResNet's 4x4 layer at batch 32 has 64 tiles per thread: per-thread sums of all
+// 16 O C products, for 64 multiply-adds each, cost more than the 2.25x saved).
+bool winograd_f23_weight_grad_suits(const ConvGeometry& g, int64_t N, int threads);
+
 }  // namespace hg::ops::cpu

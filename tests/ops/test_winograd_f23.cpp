@@ -3,11 +3,13 @@
 // a tile, channel counts that cross the GEMM's depth block and micro-tile edges, chunks of several
 // images and images split over chunks; a flipped kernel read through negative strides (how the
 // backward-input uses it); the adjoint identity <conv(x), dy> = <x, conv^T(dy)> through conv2d's
-// public passes with Winograd on (the f32 derivative check); and bit-identical results for 1 and 2
-// threads.
+// public passes with Winograd on (the f32 derivative check); the weight gradient against the direct
+// sum and as the directional derivative <gw, w'> = <conv(x, w'), dy>; and bit-identical forward
+// results for 1 and 2 threads.
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -81,7 +83,47 @@ void expect_matches_direct(const WinogradCase& c, const Kernel3x3& k, const std:
     }
 }
 
+// gw[o, c, a, b] = sum_{n, i, j} dy[n, o, i, j] x[n, c, i - ph + a, j - pw + b] in double, and the
+// matching sums of |dy x|.
+void direct_weight_grad(const std::vector<float>& x, const std::vector<float>& gy, int64_t N, int64_t O,
+                        const ConvGeometry& g, std::vector<double>& gw, std::vector<double>& magnitude) {
+  gw.assign(static_cast<size_t>(O * g.C * 9), 0.0);
+  magnitude.assign(gw.size(), 0.0);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t i = 0; i < g.Ho; ++i)
+        for (int64_t j = 0; j < g.Wo; ++j) {
+          const double d = gy[((n * O + o) * g.Ho + i) * g.Wo + j];
+          for (int64_t c = 0; c < g.C; ++c)
+            for (int64_t a = 0; a < 3; ++a)
+              for (int64_t b = 0; b < 3; ++b) {
+                const int64_t ih = i - g.ph + a, iw = j - g.pw + b;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                const double p = d * x[((n * g.C + c) * g.H + ih) * g.W + iw];
+                gw[((o * g.C + c) * 3 + a) * 3 + b] += p;
+                magnitude[((o * g.C + c) * 3 + a) * 3 + b] += std::abs(p);
+              }
+        }
+}
+
 class WinogradF23 : public ::testing::TestWithParam<WinogradCase> {};
+
+TEST_P(WinogradF23, WeightGradientMatchesTheDirectSum) {
+  const WinogradCase& c = GetParam();
+  const ConvGeometry g = geometry_of(c);
+  const auto x = random_floats(static_cast<size_t>(c.N * c.C * c.H * c.W), 5);
+  const auto gy = random_floats(static_cast<size_t>(c.N * c.O * g.plane_out()), 6);
+  std::vector<float> gw(static_cast<size_t>(c.O * c.C * 9), -7.0f);
+  ops::cpu::winograd_f23_weight_grad(x.data(), gy.data(), gw.data(), c.N, c.O, g);
+  std::vector<double> ref, magnitude;
+  direct_weight_grad(x, gy, c.N, c.O, g, ref, magnitude);
+  int bad = 0;
+  for (size_t i = 0; i < gw.size() && bad < 5; ++i)
+    if (!(std::abs(gw[i] - ref[i]) <= 1e-5 * magnitude[i] + 1e-30)) {
+      ADD_FAILURE() << c.name << ": gw[" << i << "] is " << gw[i] << ", direct sum " << ref[i];
+      ++bad;
+    }
+}
 
 TEST_P(WinogradF23, MatchesTheDirectSum) {
   const WinogradCase& c = GetParam();
@@ -140,19 +182,46 @@ TEST_F(WinogradThroughConv2d, BackwardInputIsTheAdjointOfTheForward) {
   }
 }
 
+// The weight gradient is the derivative of <conv(x, w), dy> along any direction w':
+// <gw, w'> = <conv(x, w'), dy> (the forward is linear in w); both sides run Winograd.
+TEST_F(WinogradThroughConv2d, WeightGradientIsTheDirectionalDerivative) {
+  for (int64_t pad : {0, 1, 2}) {
+    Generator g(24, static_cast<uint64_t>(pad));
+    // 8 images of 8 x 8 tiles: deep enough for winograd_f23_weight_grad_suits on up to 4 threads.
+    Tensor x = randn({8, 12, 16, 15}, {}, &g), direction = randn({10, 12, 3, 3}, {}, &g);
+    const Conv2dParams p = Conv2dParams::square(1, pad);
+    Tensor y = ops::conv2d(x, direction, Tensor(), p);
+    Tensor dy = randn(y.sizes(), {}, &g);
+    Tensor gw = ops::conv2d_backward_weight(dy, x, direction.sizes(), p);
+    EXPECT_NEAR(dot(gw, direction), dot(y, dy), 1e-5 * std::sqrt(double(y.numel()) * 12 * 9)) << "padding " << pad;
+  }
+}
+
 // Winograd and the implicit GEMM compute the same function (to rounding) in every pass that uses it.
 TEST_F(WinogradThroughConv2d, AgreesWithTheImplicitGemm) {
   Generator g(22, 0);
-  Tensor x = randn({6, 20, 11, 12}, {}, &g), w = randn({24, 20, 3, 3}, {}, &g), b = randn({24}, {}, &g);
+  Tensor x = randn({8, 20, 16, 15}, {}, &g), w = randn({24, 20, 3, 3}, {}, &g), b = randn({24}, {}, &g);
   const Conv2dParams p = Conv2dParams::square(1, 1);
+  ASSERT_TRUE(ops::cpu::winograd_f23_weight_grad_suits({20, 16, 15, 3, 3, 16, 15, 1, 1, 1, 1, 1, 1}, 8, 4));
   Tensor y = ops::conv2d(x, w, b, p);
   Tensor dy = ops::sin(y);
   Tensor dx = ops::conv2d_backward_input(dy, w, x.sizes(), p);
+  Tensor dw = ops::conv2d_backward_weight(dy, x, w.sizes(), p);
   ops::conv_cpu_tuning().winograd = false;
   Tensor y_gemm = ops::conv2d(x, w, b, p);
   Tensor dx_gemm = ops::conv2d_backward_input(dy, w, x.sizes(), p);
+  Tensor dw_gemm = ops::conv2d_backward_weight(dy, x, w.sizes(), p);
   const auto a = y.to_vector<float>(), a_ref = y_gemm.to_vector<float>();
   const auto d = dx.to_vector<float>(), d_ref = dx_gemm.to_vector<float>();
+  const auto e = dw.to_vector<float>(), e_ref = dw_gemm.to_vector<float>();
+  float e_scale = 0;
+  for (float v : e_ref) e_scale = std::max(e_scale, std::abs(v));
+  bool dw_different = false;
+  for (size_t i = 0; i < e.size(); ++i) {
+    ASSERT_NEAR(e[i], e_ref[i], 1e-5f * e_scale) << "dw " << i;
+    dw_different = dw_different || e[i] != e_ref[i];
+  }
+  EXPECT_TRUE(dw_different) << "the weight gradient took the same path both times";
   bool any_different = false;
   for (size_t i = 0; i < a.size(); ++i) {
     ASSERT_NEAR(a[i], a_ref[i], 2e-5f * (1.0f + std::abs(a_ref[i]))) << "forward output " << i;
