@@ -13,7 +13,9 @@
 // it whole. For stride 1 the backward-input is itself a conv of dY with the flipped kernel (see
 // backward_input_as_conv_f32): again an implicit GEMM, with no dcol buffer and no col2im. The
 // backward-weight reads the same panels transposed (gemm::TransposedPanels). Only a strided
-// backward-input still goes through a column buffer (and col2im).
+// backward-input still goes through a column buffer (and col2im). An ungrouped 3x3 stride-1 conv
+// (most of a ResNet) runs all three passes as Winograd F(2x2, 3x3) instead (winograd_f23.h: 2.25x
+// fewer multiply-adds), unless ConvCpuTuning::winograd is off or there are fewer images than threads.
 // f64 (Eigen): with b = 1 the GEMM reads/writes the image's own [O, Ho Wo] block of y / gy; with
 // b > 1 the output is gathered/scattered through a [O, b Ho Wo] buffer.
 // Batching images widens the small late-stage GEMMs (4x4 planes = 16 columns each).
@@ -304,7 +306,8 @@ void backward_input_f32(const float* gy, const float* w, float* gx, int64_t N, i
 
 void backward_weight_f32(const float* gy, const float* x, float* gw, int64_t N, int64_t O, int64_t groups,
                          const ConvGeometry& g) {
-  if (use_winograd(g, N, groups) && winograd_f23_weight_grad_suits(g, N, omp_in_parallel() ? 1 : omp_get_max_threads()))
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  if (use_winograd(g, N, groups) && winograd_f23_weight_grad_suits(g, N, threads))
     return winograd_f23_weight_grad(x, gy, gw, N, O, g);
   const Plan p = make_plan(N, O, g, sizeof(float));
   const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();

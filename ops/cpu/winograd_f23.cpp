@@ -1,14 +1,17 @@
-// Winograd F(2x2, 3x3) convolution (see winograd_f23.h for the algebra).
+// Winograd F(2x2, 3x3) convolution and its weight gradient (see winograd_f23.h for the algebra).
 //
 // Layout: tiles are numbered image by image, row-major over the (ceil(Ho/2) x ceil(Wo/2)) tile grid
 // of an image. Each thread takes a contiguous range of images and walks it in chunks of a few images
 // (about kChunkColumns tiles), so the chunk's transformed input V [16][C][tiles] and product
-// M [16][O][tiles] stay in cache between the three steps:
-//   1. V = B^T d B for every channel plane of the chunk (via a zero-padded copy of the plane),
+// M [16][O][tiles] stay in cache between the three steps of the forward:
+//   1. V = B^T d B for every input channel of the chunk: the channel's tile rows are first laid out
+//      as "strips" (below) so that sixteen tiles' inputs are two loads and an even/odd shuffle,
 //   2. M_xi = U_xi . V_xi for the 16 positions (single-threaded GEMMs on the packed U_xi),
-//   3. y = A^T M A for every output plane, cropped to Ho x Wo.
-// U_xi = (G g G^T)_xi is computed and packed once per call. A tile's result depends only on its own
-// columns of V, so it is the same whichever chunk or thread computes it.
+//   3. y = A^T M A for every output channel, interleaved back into rows and cropped to Ho x Wo.
+// U_xi = (G g G^T)_xi is computed once per call, straight into the GEMMs' packed panels. A tile's
+// result depends only on its own columns of V, so it is the same whichever chunk or thread computes
+// it. The weight gradient reuses step 1, transforms dy's tiles with the adjoint of step 3, and sums
+// the 16 products over its tiles per thread.
 #include "ops/cpu/winograd_f23.h"
 
 #include <omp.h>
@@ -20,6 +23,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -34,7 +38,7 @@
 namespace hg::ops::cpu {
 namespace {
 
-constexpr int kPositions = 16;          // the 4 x 4 transformed tile
+constexpr int kPositions = 16;               // the 4 x 4 transformed tile
 constexpr int64_t kChunkColumns = 128;       // tiles per GEMM (at least: whole images)
 constexpr int64_t kWeightGradColumns = 256;  // tiles per weight-gradient GEMM (its depth)
 constexpr int64_t kWeightGradMinTilesPerThread = 128;
@@ -54,8 +58,14 @@ Lanes load(const float* src) {
 void store(float* dst, Lanes v) { std::memcpy(dst, &v, sizeof v); }
 
 // Elements 2l (even) / 2l + 1 (odd) of the 32 floats at src, l < 16.
-Lanes evens(const float* src) { return __builtin_shuffle(load(src), load(src + kLanes), LaneIndex{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30}); }
-Lanes odds(const float* src) { return __builtin_shuffle(load(src), load(src + kLanes), LaneIndex{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31}); }
+Lanes evens(const float* src) {
+  return __builtin_shuffle(load(src), load(src + kLanes),
+                           LaneIndex{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30});
+}
+Lanes odds(const float* src) {
+  return __builtin_shuffle(load(src), load(src + kLanes),
+                           LaneIndex{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31});
+}
 // dst[2 l] = a[l], dst[2 l + 1] = b[l] for l < 16 (32 floats).
 void store_interleaved(float* dst, Lanes a, Lanes b) {
   store(dst, __builtin_shuffle(a, b, LaneIndex{0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23}));
@@ -82,7 +92,7 @@ Rows8 gather_rows(const Kernel3x3& w, int64_t p, int64_t c, int a, int b, int64_
   const float* first = &w.p[8 * p * w.out_stride + c * w.in_stride + a * w.row_stride + b * w.col_stride];
   const int valid = static_cast<int>(std::min<int64_t>(8, O - 8 * p));
 #if defined(__AVX2__)
-  if (w.out_stride <= INT32_MAX / 8) {  // every lane's offset fits the gather's 32-bit index
+  if (std::abs(w.out_stride) <= INT32_MAX / 8) {  // every lane's offset fits the gather's 32-bit index
     const int32_t s = static_cast<int32_t>(w.out_stride);
     const __m256i index = _mm256_setr_epi32(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -282,7 +292,8 @@ void for_each_image_chunk(int64_t N, int64_t tiles_per_image, int64_t columns, i
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     const int64_t begin = N * t / nt, mine = N * (t + 1) / nt - begin;
-    const int64_t chunk = std::clamp<int64_t>((columns + tiles_per_image - 1) / tiles_per_image, 1, std::max<int64_t>(1, mine));
+    const int64_t chunk =
+        std::clamp<int64_t>((columns + tiles_per_image - 1) / tiles_per_image, 1, std::max<int64_t>(1, mine));
     const int64_t pieces = (mine + chunk - 1) / chunk;
     for (int64_t piece = 0; piece < pieces; ++piece)
       body(begin + mine * piece / pieces, begin + mine * (piece + 1) / pieces, t, piece == 0);
