@@ -1,6 +1,7 @@
 // Benchmarks: Eigen's and handgrad's f32 GEMM and conv2d forward / backward-input / backward-weight
-// on ResNet-50 layer shapes at batch 32 with 128x128 input images, reported as GFLOP/s and as a
-// percentage of the GEMM rate measured in the same run (conv flops = 2 N O Ho Wo C/G kh kw).
+// on ResNet-18/50 layer shapes at batch 32 with 128x128 input images, reported as GFLOP/s and as a
+// percentage of the GEMM rate measured in the same run (conv flops = 2 N O Ho Wo C/G kh kw). The
+// 3x3 stride-1 shapes also run with ConvCpuTuning::winograd off ("..._no_winograd" rows).
 //
 //   bench_gemm_conv --benchmark_min_time=0.5                 # everything, automatic strategy
 //   bench_gemm_conv --threading=all                          # also force batch- and GEMM-parallel
@@ -121,8 +122,10 @@ struct ConvShape {
   int64_t N, C, H, W, O, k, stride, pad;
 };
 
-// ResNet-18 and ResNet-50 (torchvision v1.5: stride on the 3x3) at batch 32, 128x128 input; the
-// four stride-1 3x3 shapes are shared, "r18_" rows are ResNet-18's stride-2 convs.
+// ResNet-18 and ResNet-50 (torchvision v1.5: stride on the 3x3) at batch 32, 128x128 input (the 3x3
+// stride-1 rows run Winograd F(2x2, 3x3) unless ConvCpuTuning::winograd is off; GFLOPs counts the
+// direct conv's flops, so it can exceed the machine's peak); the four stride-1 3x3 shapes are
+// shared, "r18_" rows are ResNet-18's stride-2 convs.
 const std::vector<ConvShape> kShapes = {
     {"conv1_7x7s2_3to64_128", 32, 3, 128, 128, 64, 7, 2, 3},
     {"l1_3x3_64_32", 32, 64, 32, 32, 64, 3, 1, 1},
@@ -145,8 +148,9 @@ enum Pass { kForward, kBackwardInput, kBackwardWeight };
 const char* kPassName[] = {"fwd", "bwd_input", "bwd_weight"};
 const char* kModeName[] = {"auto", "batch", "gemm"};
 
-void BM_Conv(benchmark::State& state, ConvShape s, Pass pass, ConvThreading mode) {
+void BM_Conv(benchmark::State& state, ConvShape s, Pass pass, ConvThreading mode, bool winograd) {
   hg::ops::conv_cpu_tuning().threading = mode;
+  hg::ops::conv_cpu_tuning().winograd = winograd;
   const Conv2dParams p = Conv2dParams::square(s.stride, s.pad);
   Tensor x = hg::randn({s.N, s.C, s.H, s.W});
   Tensor w = hg::randn({s.O, s.C, s.k, s.k});
@@ -164,7 +168,7 @@ void BM_Conv(benchmark::State& state, ConvShape s, Pass pass, ConvThreading mode
     benchmark::DoNotOptimize(r.raw_data());
     clock.stop();
   }
-  hg::ops::conv_cpu_tuning().threading = ConvThreading::automatic;
+  hg::ops::conv_cpu_tuning() = hg::ops::ConvCpuTuning{};
   const double flops = 2.0 * s.N * s.O * Ho * Wo * s.C * s.k * s.k;
   const double rate = flops * state.iterations() / clock.seconds;
   state.counters["GFLOPs"] = rate * 1e-9;
@@ -212,7 +216,11 @@ int main(int argc, char** argv) {
       for (ConvThreading m : modes) {
         const std::string name =
             std::string("conv/") + kPassName[pass] + "/" + s.name + "/" + kModeName[static_cast<int>(m)];
-        benchmark::RegisterBenchmark(name.c_str(), BM_Conv, s, pass, m)->Unit(benchmark::kMillisecond)->UseRealTime();
+        benchmark::RegisterBenchmark(name.c_str(), BM_Conv, s, pass, m, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+        if (s.k == 3 && s.stride == 1)  // the same conv on the implicit GEMM, side by side
+          benchmark::RegisterBenchmark((name + "_no_winograd").c_str(), BM_Conv, s, pass, m, false)
+              ->Unit(benchmark::kMillisecond)
+              ->UseRealTime();
       }
   benchmark::RegisterBenchmark("max_pool2d/fwd/3x3s2p1_64_64", BM_MaxPool, false)->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::RegisterBenchmark("max_pool2d/bwd/3x3s2p1_64_64", BM_MaxPool, true)->Unit(benchmark::kMillisecond)->UseRealTime();
