@@ -43,6 +43,7 @@
 
 #include "ops/conv.h"
 #include "ops/cpu/gemm_f32.h"
+#include "ops/cpu/grow_only.h"
 #include "ops/cpu/im2col_panels.h"
 #include "ops/cpu/winograd_f23.h"
 
@@ -73,12 +74,7 @@ enum Slot { kColumns = 0, kOutput = 1, kAccumulator = 2 };
 template <class T>
 T* scratch(Slot slot, int64_t n) {
   thread_local std::vector<T> buffers[3];
-  std::vector<T>& b = buffers[slot];
-  if (static_cast<int64_t>(b.size()) < n) {
-    b = std::vector<T>();  // release first: never hold old + new at once
-    b.resize(static_cast<size_t>(n));
-  }
-  return b.data();
+  return grow_only(buffers[slot], n);
 }
 
 // Columns below which a per-image GEMM is too narrow to run near peak; the 1x1 direct path is used

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "ops/cpu/gemm_f32.h"
+#include "ops/cpu/grow_only.h"
 
 // The lane vectors below are passed by value between internal functions; GCC's note that this
 // ABI differs without AVX-512 concerns only calls across translation units, which these never are.
@@ -79,12 +80,7 @@ int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 enum Slot { kInputStrips = 0, kOutputStrips = 1, kInputTransform = 2, kProducts = 3, kSums = 4 };
 float* thread_buffer(Slot slot, int64_t n) {
   thread_local std::vector<float> buffers[5];
-  std::vector<float>& b = buffers[slot];
-  if (static_cast<int64_t>(b.size()) < n) {
-    b = std::vector<float>();  // release first: never hold old + new at once
-    b.resize(static_cast<size_t>(n));
-  }
-  return b.data();
+  return grow_only(buffers[slot], n);
 }
 
 // Lane l: w(8 p + l, c, a, b), or 0 past the last output channel O.

@@ -3,9 +3,9 @@
 // a tile, channel counts that cross the GEMM's depth block and micro-tile edges, chunks of several
 // images and images split over chunks; a flipped kernel read through negative strides (how the
 // backward-input uses it); the adjoint identity <conv(x), dy> = <x, conv^T(dy)> through conv2d's
-// public passes with Winograd on (the f32 derivative check); the weight gradient against the direct
-// sum and as the directional derivative <gw, w'> = <conv(x, w'), dy>; and bit-identical forward
-// results for 1 and 2 threads.
+// public passes with Winograd on, and its weight-gradient twin <conv(x, w), dy> = <gw, w> (the f32
+// derivative checks); the weight gradient against the direct sum; and bit-identical forward results
+// for 1 and 2 threads.
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -68,19 +68,25 @@ void direct_conv(const std::vector<float>& x, const Kernel3x3& k, int64_t N, int
         }
 }
 
-// Every output within 1e-5 of its own magnitude sum |w x| (a wrong tap or tile is off by O(1)).
+// Every value within 1e-5 of its own magnitude sum (sum of |products|): a wrong tap or tile is off
+// by O(1). Reports the first five misses.
+void expect_close_to_direct(const char* name, const std::vector<float>& actual, const std::vector<double>& direct,
+                            const std::vector<double>& magnitude) {
+  int bad = 0;
+  for (size_t i = 0; i < actual.size() && bad < 5; ++i)
+    if (!(std::abs(actual[i] - direct[i]) <= 1e-5 * magnitude[i] + 1e-30)) {
+      ADD_FAILURE() << name << ": value " << i << " is " << actual[i] << ", direct sum " << direct[i];
+      ++bad;
+    }
+}
+
 void expect_matches_direct(const WinogradCase& c, const Kernel3x3& k, const std::vector<float>& x) {
   const ConvGeometry g = geometry_of(c);
   std::vector<float> y(static_cast<size_t>(c.N * c.O * g.plane_out()), -7.0f);
   ops::cpu::winograd_f23_conv(x.data(), k, y.data(), c.N, c.O, g);
   std::vector<double> ref, magnitude;
   direct_conv(x, k, c.N, c.O, g, ref, magnitude);
-  int bad = 0;
-  for (size_t i = 0; i < y.size() && bad < 5; ++i)
-    if (!(std::abs(y[i] - ref[i]) <= 1e-5 * magnitude[i] + 1e-30)) {
-      ADD_FAILURE() << c.name << ": output " << i << " is " << y[i] << ", direct sum " << ref[i];
-      ++bad;
-    }
+  expect_close_to_direct(c.name, y, ref, magnitude);
 }
 
 // gw[o, c, a, b] = sum_{n, i, j} dy[n, o, i, j] x[n, c, i - ph + a, j - pw + b] in double, and the
@@ -117,12 +123,7 @@ TEST_P(WinogradF23, WeightGradientMatchesTheDirectSum) {
   ops::cpu::winograd_f23_weight_grad(x.data(), gy.data(), gw.data(), c.N, c.O, g);
   std::vector<double> ref, magnitude;
   direct_weight_grad(x, gy, c.N, c.O, g, ref, magnitude);
-  int bad = 0;
-  for (size_t i = 0; i < gw.size() && bad < 5; ++i)
-    if (!(std::abs(gw[i] - ref[i]) <= 1e-5 * magnitude[i] + 1e-30)) {
-      ADD_FAILURE() << c.name << ": gw[" << i << "] is " << gw[i] << ", direct sum " << ref[i];
-      ++bad;
-    }
+  expect_close_to_direct(c.name, gw, ref, magnitude);
 }
 
 TEST_P(WinogradF23, MatchesTheDirectSum) {
@@ -167,33 +168,20 @@ double dot(const Tensor& a, const Tensor& b) {
   return s;
 }
 
-// The backward-input is the adjoint of the forward: <conv(x), dy> = <x, conv^T(dy)>. Both sides run
-// Winograd (3x3, stride 1) in f32, so this checks its derivative without finite differences.
-TEST_F(WinogradThroughConv2d, BackwardInputIsTheAdjointOfTheForward) {
+// Both backward passes are adjoints of the forward, which is bilinear in (x, w):
+//   <conv(x, w), dy> = <x, conv_backward_input(dy, w)> = <conv_backward_weight(dy, x), w>.
+// All three run Winograd in f32, so this checks its derivatives without finite differences.
+TEST_F(WinogradThroughConv2d, BackwardPassesAreAdjointsOfTheForward) {
   for (int64_t pad : {0, 1, 2}) {
     Generator g(21, static_cast<uint64_t>(pad));
-    Tensor x = randn({4, 12, 9, 10}, {}, &g), w = randn({10, 12, 3, 3}, {}, &g);
+    // 8 images of 8 x 8 tiles: deep enough for winograd_f23_weight_grad_suits on up to 4 threads.
+    Tensor x = randn({8, 12, 16, 15}, {}, &g), w = randn({10, 12, 3, 3}, {}, &g);
     const Conv2dParams p = Conv2dParams::square(1, pad);
     Tensor y = ops::conv2d(x, w, Tensor(), p);
     Tensor dy = randn(y.sizes(), {}, &g);
-    Tensor dx = ops::conv2d_backward_input(dy, w, x.sizes(), p);
-    const double lhs = dot(y, dy), rhs = dot(x, dx);
-    EXPECT_NEAR(lhs, rhs, 1e-5 * std::sqrt(double(y.numel()) * 12 * 9)) << "padding " << pad;
-  }
-}
-
-// The weight gradient is the derivative of <conv(x, w), dy> along any direction w':
-// <gw, w'> = <conv(x, w'), dy> (the forward is linear in w); both sides run Winograd.
-TEST_F(WinogradThroughConv2d, WeightGradientIsTheDirectionalDerivative) {
-  for (int64_t pad : {0, 1, 2}) {
-    Generator g(24, static_cast<uint64_t>(pad));
-    // 8 images of 8 x 8 tiles: deep enough for winograd_f23_weight_grad_suits on up to 4 threads.
-    Tensor x = randn({8, 12, 16, 15}, {}, &g), direction = randn({10, 12, 3, 3}, {}, &g);
-    const Conv2dParams p = Conv2dParams::square(1, pad);
-    Tensor y = ops::conv2d(x, direction, Tensor(), p);
-    Tensor dy = randn(y.sizes(), {}, &g);
-    Tensor gw = ops::conv2d_backward_weight(dy, x, direction.sizes(), p);
-    EXPECT_NEAR(dot(gw, direction), dot(y, dy), 1e-5 * std::sqrt(double(y.numel()) * 12 * 9)) << "padding " << pad;
+    const double forward = dot(y, dy), tolerance = 1e-5 * std::sqrt(double(y.numel()) * 12 * 9);
+    EXPECT_NEAR(dot(x, ops::conv2d_backward_input(dy, w, x.sizes(), p)), forward, tolerance) << "padding " << pad;
+    EXPECT_NEAR(dot(ops::conv2d_backward_weight(dy, x, w.sizes(), p), w), forward, tolerance) << "padding " << pad;
   }
 }
 
