@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "tensor/bf16_convert.h"
 #include "tensor/strided_loop.h"
 
 namespace hg::ops {
@@ -240,6 +241,13 @@ void copy_(const Tensor& dst, const Tensor& src) {
   if (dst.device() != src.device()) return copy_across_devices(dst, src);
   if (dst.device().is_cuda()) return copy_on_device(dst, src);
   const Tensor s = src.sizes() == dst.sizes() ? src : expand(src, dst.sizes());
+  if (s.is_contiguous() && dst.is_contiguous()) {  // autocast's bulk casts: vectorised, same bits
+    const int64_t n = dst.numel();
+    if (s.dtype() == DType::f32 && dst.dtype() == DType::bf16)
+      return floats_to_bf16(static_cast<const float*>(s.raw_data()), static_cast<bfloat16*>(dst.raw_data()), n);
+    if (s.dtype() == DType::bf16 && dst.dtype() == DType::f32)
+      return bf16_to_floats(static_cast<const bfloat16*>(s.raw_data()), static_cast<float*>(dst.raw_data()), n);
+  }
   dispatch_all(dst.dtype(), "copy", [&]<class D>() {
     dispatch_all(s.dtype(), "copy", [&]<class S>() {
       strided_apply2<D, S>(dst, s, [](D& d, const S& v) {

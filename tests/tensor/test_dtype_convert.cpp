@@ -101,3 +101,43 @@ TEST(DtypeConvert, Names) {
   EXPECT_EQ(promote_types(DType::i64, DType::f16), DType::f16);
   EXPECT_EQ(promote_types(DType::boolean, DType::u8), DType::u8);
 }
+
+// The bulk f32 <-> bf16 path (tensor/bf16_convert.h, taken by copy_ between contiguous tensors)
+// gives Eigen::bfloat16's bits for every bf16 value, every rounding tie and NaN payload tried, and
+// random f32 bit patterns; a strided copy (the element-by-element path) agrees with it.
+TEST(DtypeConvert, BulkBfloat16ConversionMatchesElementwise) {
+  std::vector<uint32_t> bits;
+  for (uint32_t h = 0; h < 0x10000u; ++h) {  // every bf16, exactly, and with each kind of low half
+    bits.push_back(h << 16);
+    bits.push_back((h << 16) | 0x8000u);  // a tie: rounds to even
+    bits.push_back((h << 16) | 0x8001u);  // just above the tie
+    bits.push_back((h << 16) | 0x7fffu);  // just below
+  }
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  for (int i = 0; i < 100000; ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    bits.push_back(static_cast<uint32_t>(state >> 32));
+  }
+  std::vector<float> values(bits.size());
+  std::memcpy(values.data(), bits.data(), sizeof(float) * bits.size());
+  const int64_t n = static_cast<int64_t>(values.size());
+  const Tensor source = from_vector(values, {n});
+  const Tensor bulk = ops::to_dtype(source, DType::bf16);
+  ASSERT_TRUE(source.is_contiguous() && bulk.is_contiguous());
+  const auto* got = static_cast<const bfloat16*>(bulk.raw_data());
+  for (int64_t i = 0; i < n; ++i) {
+    const bfloat16 want(values[i]);
+    ASSERT_EQ(got[i].value, want.value) << "f32 bits 0x" << std::hex << bits[i];
+  }
+  // Back to f32: exact, and equal to Eigen's widening.
+  const Tensor widened = ops::to_dtype(bulk, DType::f32);
+  const auto* back = static_cast<const float*>(widened.raw_data());
+  for (int64_t i = 0; i < n; ++i) {
+    const float want = static_cast<float>(got[i]);
+    ASSERT_EQ(std::memcmp(&back[i], &want, sizeof(float)), 0) << "bf16 bits 0x" << std::hex << got[i].value;
+  }
+  // A strided source takes the element-by-element path; same bits.
+  const Tensor every_other = ops::to_dtype(ops::as_strided(source, {n / 2}, {2}, 0), DType::bf16);
+  const auto* strided = static_cast<const bfloat16*>(every_other.raw_data());
+  for (int64_t i = 0; i < n / 2; ++i) ASSERT_EQ(strided[i].value, got[2 * i].value) << i;
+}
