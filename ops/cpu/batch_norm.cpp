@@ -1,9 +1,9 @@
 // CPU batch norm. The input is viewed as [N, C, S] (S = product of the spatial dims, 1 for [N, C]);
 // channel c owns the N strips x[n, c, 0:S]. Statistics: one thread per channel, two passes in
 // double (mean, then the sum of squared deviations), in a fixed order (cpu::LaneSum: 16 partial
-// sums, vectorised). Element-wise passes: one thread per (n, c) strip. The formulas are fn::bn_* (ops/batch_norm_functors.h) and the checks
-// norm_detail::* (ops/cpu/norm_common.h), both shared with the CUDA kernels (ops/cuda/batch_norm.*),
-// which HG_ON_CUDA hands device tensors.
+// sums, vectorised). Element-wise passes: one thread per (n, c) strip. The formulas are fn::bn_*
+// (ops/batch_norm_functors.h) and the checks norm_detail::* (ops/cpu/norm_common.h), both shared
+// with the CUDA kernels (ops/cuda/batch_norm.*), which HG_ON_CUDA hands device tensors.
 #include <vector>
 
 #include "ops/batch_norm_functors.h"

@@ -81,6 +81,9 @@ T* scratch(Slot slot, int64_t n) {
 // only at or above it (below, images are batched through the gather buffer instead).
 constexpr int64_t kMinDirectColumns = 256;
 
+// Threads a conv may use: all of OpenMP's, or just this one inside a parallel region.
+int available_threads() { return omp_in_parallel() ? 1 : omp_get_max_threads(); }
+
 struct Plan {
   bool batch_parallel = false;
   bool direct = false;  // 1x1/stride 1/no padding: the image is its own column matrix
@@ -95,7 +98,7 @@ struct Plan {
 Plan make_plan(int64_t N, int64_t O, const ConvGeometry& g, size_t elem_size, bool streaming = false) {
   const ConvCpuTuning& t = conv_cpu_tuning();
   Plan p;
-  p.threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  p.threads = available_threads();
   switch (t.threading) {
     case ConvThreading::automatic: p.batch_parallel = p.threads > 1 && N >= p.threads; break;
     case ConvThreading::batch_parallel: p.batch_parallel = p.threads > 1; break;
@@ -201,8 +204,7 @@ const std::vector<std::unique_ptr<gm::PackedA>>& pack_weights(const float* w, in
 // Winograd F(2x2, 3x3) for an ungrouped 3x3 stride-1 conv whose batch gives every thread an image
 // (all three passes).
 bool use_winograd(const ConvGeometry& g, int64_t N, int64_t groups) {
-  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-  return conv_cpu_tuning().winograd && groups == 1 && N >= threads && winograd_f23_applies(g);
+  return conv_cpu_tuning().winograd && groups == 1 && N >= available_threads() && winograd_f23_applies(g);
 }
 
 void add_bias(const float* bias, float* y, int64_t n0, int64_t b, int64_t O, int64_t P, bool parallel) {
@@ -302,8 +304,7 @@ void backward_input_f32(const float* gy, const float* w, float* gx, int64_t N, i
 
 void backward_weight_f32(const float* gy, const float* x, float* gw, int64_t N, int64_t O, int64_t groups,
                          const ConvGeometry& g) {
-  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-  if (use_winograd(g, N, groups) && winograd_f23_weight_grad_suits(g, N, threads))
+  if (use_winograd(g, N, groups) && winograd_f23_weight_grad_suits(g, N, available_threads()))
     return winograd_f23_weight_grad(x, gy, gw, N, O, g);
   const Plan p = make_plan(N, O, g, sizeof(float));
   const int64_t P = g.plane_out(), in_image = g.C * g.plane_in();

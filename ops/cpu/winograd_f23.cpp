@@ -325,7 +325,7 @@ void winograd_f23_conv(const float* x, const Kernel3x3& w, float* y, int64_t N, 
   for_each_image_chunk(N, tpi, kChunkColumns, threads_for(N), [&](int64_t n0, int64_t n1, int, bool) {
     const int64_t cols = (n1 - n0) * tpi, ld = round_up(cols, kLanes);  // ld: padded row length of v and m
     float* v = thread_buffer(kInputTransform, kPositions * C * ld);
-    float* m = thread_buffer(kProducts, kPositions * O * ld + kLanes);
+    float* m = thread_buffer(kProducts, kPositions * O * ld);
     transform_chunk_input(x, n0, n1, g, tile_cols, tile_rows, ld, v);
     for (int xi = 0; xi < kPositions; ++xi)
       gemm::gemm(cols, u[xi], gemm::View::row_major(v + xi * C * ld, ld), gemm::Out{m + xi * O * ld, ld}, false);
